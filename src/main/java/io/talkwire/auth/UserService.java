@@ -1,0 +1,85 @@
+package io.talkwire.auth;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.stereotype.Service;
+import org.springframework.web.server.ResponseStatusException;
+
+/** Accounts: signup, password checks, look-ups by username. */
+@Service
+public class UserService {
+
+    private static final Pattern USERNAME = Pattern.compile("^[a-z0-9_.-]{3,32}$");
+
+    private final JdbcClient jdbc;
+
+    private final PasswordEncoder passwordEncoder;
+
+    /** Compared against when the user does not exist, so that both answers take as long. */
+    private final String dummyHash;
+
+    UserService(JdbcClient jdbc, PasswordEncoder passwordEncoder) {
+        this.jdbc = jdbc;
+        this.passwordEncoder = passwordEncoder;
+        this.dummyHash = passwordEncoder.encode("not-a-real-password");
+    }
+
+    public User signup(String rawUsername, String password) {
+        String username = normalize(rawUsername);
+        if (!USERNAME.matcher(username).matches()) {
+            throw badRequest("username must match ^[a-z0-9_.-]{3,32}$ (it is lower-cased first)");
+        }
+        if (password == null || password.length() < 8 || password.length() > 128) {
+            throw badRequest("password must be 8 to 128 characters");
+        }
+        try {
+            long id = jdbc.sql("INSERT INTO users (username, password_hash) VALUES (?, ?) RETURNING id")
+                .params(username, passwordEncoder.encode(password))
+                .query(Long.class)
+                .single();
+            return new User(id, username);
+        }
+        catch (DuplicateKeyException taken) {
+            throw new ResponseStatusException(HttpStatus.CONFLICT, "username '" + username + "' is taken");
+        }
+    }
+
+    /** The user whose password this is; empty for a wrong password and an unknown user alike. */
+    public Optional<User> authenticate(String rawUsername, String password) {
+        String username = normalize(rawUsername);
+        Optional<Account> account = jdbc.sql("SELECT id, username, password_hash FROM users WHERE username = ?")
+            .param(username)
+            .query(Account.class)
+            .optional();
+        String hash = account.map(Account::passwordHash).orElse(dummyHash);
+        boolean matches = password != null && passwordEncoder.matches(password, hash);
+        return account.filter(a -> matches).map(a -> new User(a.id(), a.username()));
+    }
+
+    public Optional<User> find(String username) {
+        return jdbc.sql("SELECT id, username FROM users WHERE username = ?")
+            .param(normalize(username))
+            .query(User.class)
+            .optional();
+    }
+
+    private static String normalize(String username) {
+        return username == null ? "" : username.trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static ResponseStatusException badRequest(String detail) {
+        return new ResponseStatusException(HttpStatus.BAD_REQUEST, detail);
+    }
+
+    private record Account(long id, String username, String passwordHash) {
+    }
+
+    public record User(long id, String username) {
+    }
+}

@@ -1,0 +1,34 @@
+package io.talkwire.chat;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import org.jspecify.annotations.Nullable;
+
+/** What the chat feature puts on the wire besides REST bodies. */
+final class ChatEvents {
+
+    private ChatEvents() {
+    }
+
+    /** {@code {"type":"MESSAGE", ...Message}} on {@code /topic/rooms.{id}}. */
+    @JsonPropertyOrder("type")
+    record MessageEvent(@JsonUnwrapped ChatMessage message) {
+
+        public String getType() {
+            return "MESSAGE";
+        }
+    }
+
+    /** On {@code /user/queue/errors}, to the session whose SEND failed. */
+    record ErrorEvent(String type, String code, String message, @Nullable String receiptId,
+            @Nullable String clientMessageId) {
+
+        ErrorEvent(String code, String message, @Nullable String receiptId, @Nullable String clientMessageId) {
+            this("ERROR", code, message, receiptId, clientMessageId);
+        }
+    }
+
+    /** The body of a send, over STOMP or REST. */
+    record SendRequest(@Nullable String content, @Nullable String clientMessageId) {
+    }
+}

@@ -1,0 +1,119 @@
+package io.talkwire.chat;
+
+import java.security.Principal;
+
+import io.talkwire.chat.ChatEvents.ErrorEvent;
+import io.talkwire.chat.ChatEvents.SendRequest;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.dao.DataAccessException;
+import org.springframework.messaging.Message;
+import org.springframework.messaging.MessageChannel;
+import org.springframework.messaging.handler.annotation.DestinationVariable;
+import org.springframework.messaging.handler.annotation.MessageExceptionHandler;
+import org.springframework.messaging.handler.annotation.MessageMapping;
+import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
+import org.springframework.messaging.simp.SimpMessageType;
+import org.springframework.messaging.simp.SimpMessagingTemplate;
+import org.springframework.messaging.simp.stomp.StompCommand;
+import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
+import org.springframework.messaging.support.MessageBuilder;
+import org.springframework.stereotype.Controller;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code SEND /app/rooms.{roomId}.send}: commit, publish, then RECEIPT; or an ERROR event and no RECEIPT. */
+@Controller
+class ChatStompController {
+
+    private static final Logger log = LoggerFactory.getLogger(ChatStompController.class);
+
+    static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private final ChatService chat;
+
+    private final JsonMapper json;
+
+    private final SimpMessagingTemplate template;
+
+    private final MessageChannel clientOutboundChannel;
+
+    ChatStompController(ChatService chat, JsonMapper json, SimpMessagingTemplate template,
+            @Qualifier("clientOutboundChannel") MessageChannel clientOutboundChannel) {
+        this.chat = chat;
+        this.json = json;
+        this.template = template;
+        this.clientOutboundChannel = clientOutboundChannel;
+    }
+
+    @MessageMapping("rooms.{roomId}.send")
+    void send(@DestinationVariable long roomId, Message<byte[]> frame, Principal user) {
+        chat.send(roomId, user.getName(), parse(frame.getPayload()));
+        // Spring receipts only what the broker sees; a RECEIPT for /app is ours to send, after the commit.
+        String receiptId = StompHeaderAccessor.wrap(frame).getReceipt();
+        if (receiptId != null) {
+            StompHeaderAccessor receipt = StompHeaderAccessor.create(StompCommand.RECEIPT);
+            receipt.setReceiptId(receiptId);
+            receipt.setSessionId(StompHeaderAccessor.wrap(frame).getSessionId());
+            clientOutboundChannel.send(MessageBuilder.createMessage(EMPTY, receipt.getMessageHeaders()));
+        }
+    }
+
+    /** The failed send's own session hears why on /user/queue/errors; the connection stays open. */
+    @MessageExceptionHandler
+    void failed(Exception ex, Message<byte[]> frame, Principal user) {
+        ErrorEvent error = switch (ex) {
+            case SendRejectedException rejected -> event(rejected.code(), rejected.getReason(), frame);
+            case DataAccessException unavailable -> {
+                log.warn("Send to {} failed: {}", SimpMessageHeaderAccessor.getDestination(frame.getHeaders()),
+                        unavailable.getMessage());
+                yield event("UNAVAILABLE", "the message could not be stored; it was not sent, try again", frame);
+            }
+            default -> {
+                log.error("Send to {} failed", SimpMessageHeaderAccessor.getDestination(frame.getHeaders()), ex);
+                yield event("INTERNAL", "the message could not be sent", frame);
+            }
+        };
+        SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
+        headers.setSessionId(SimpMessageHeaderAccessor.getSessionId(frame.getHeaders()));
+        headers.setLeaveMutable(true);
+        template.convertAndSendToUser(user.getName(), "/queue/errors", error, headers.getMessageHeaders());
+    }
+
+    private SendRequest parse(byte[] body) {
+        if (body.length > MAX_BODY_BYTES) {
+            throw SendRejectedException.invalid("TOO_LARGE", "the frame body is over " + MAX_BODY_BYTES + " bytes");
+        }
+        try {
+            SendRequest request = json.readValue(body, SendRequest.class);
+            if (request == null) {
+                throw SendRejectedException.invalid("INVALID_JSON", "the body must be a JSON object");
+            }
+            return request;
+        }
+        catch (JacksonException ex) {
+            throw SendRejectedException.invalid("INVALID_JSON",
+                    "the body must be {\"content\":string,\"clientMessageId\":string?}");
+        }
+    }
+
+    private ErrorEvent event(String code, @Nullable String message, Message<byte[]> frame) {
+        return new ErrorEvent(code, message == null ? code : message, StompHeaderAccessor.wrap(frame).getReceipt(),
+                clientMessageIdOf(frame.getPayload()));
+    }
+
+    private @Nullable String clientMessageIdOf(byte[] body) {
+        try {
+            return body.length > MAX_BODY_BYTES ? null : json.readValue(body, SendRequest.class).clientMessageId();
+        }
+        catch (RuntimeException unreadable) {
+            return null;
+        }
+    }
+}

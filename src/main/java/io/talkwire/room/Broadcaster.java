@@ -1,0 +1,46 @@
+package io.talkwire.room;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.messaging.MessagingException;
+import org.springframework.messaging.simp.SimpMessagingTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Publishes events through the broker relay: room events to {@code /topic/rooms.{id}}, personal events to
+ * {@code /user/queue/events}. Called only after the change is committed; a broker outage must not turn a
+ * committed change into a failure (clients recover it over REST), so publish errors are logged, not thrown.
+ */
+@Component
+public class Broadcaster {
+
+    private static final Logger log = LoggerFactory.getLogger(Broadcaster.class);
+
+    private final SimpMessagingTemplate template;
+
+    Broadcaster(SimpMessagingTemplate template) {
+        this.template = template;
+    }
+
+    public void toRoom(long roomId, Object event) {
+        publish(() -> template.convertAndSend(roomTopic(roomId), event), roomTopic(roomId));
+    }
+
+    public void toUser(String username, Object event) {
+        publish(() -> template.convertAndSendToUser(username, "/queue/events", event), "events of " + username);
+    }
+
+    public static String roomTopic(long roomId) {
+        return "/topic/rooms." + roomId;
+    }
+
+    private static void publish(Runnable send, String target) {
+        try {
+            send.run();
+        }
+        catch (MessagingException ex) {
+            log.warn("Could not publish to {} (broker unavailable?): {}", target, ex.getMessage());
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.talkwire.room;
+
+/** Personal events on {@code /user/queue/events}. */
+final class RoomEvents {
+
+    private RoomEvents() {
+    }
+
+    record RoomAdded(String type, Room room) {
+        RoomAdded(Room room) {
+            this("ROOM_ADDED", room);
+        }
+    }
+
+    record RoomRemoved(String type, long roomId) {
+        RoomRemoved(long roomId) {
+            this("ROOM_REMOVED", roomId);
+        }
+    }
+
+    /** Published inside the membership transaction; the notification goes out after the commit. */
+    record MembershipChanged(long roomId, String username, boolean added) {
+    }
+}

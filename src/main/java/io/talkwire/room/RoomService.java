@@ -1,0 +1,197 @@
+package io.talkwire.room;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.talkwire.auth.UserService;
+import io.talkwire.room.Room.Kind;
+import io.talkwire.room.RoomEvents.MembershipChanged;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.server.ResponseStatusException;
+
+/** Rooms and their members, and the one place that answers "may user U read room R?". */
+@Service
+public class RoomService {
+
+    private static final String ROOM_VIEW = """
+            SELECT r.id, r.name, r.kind, r.owner, r.last_seq, r.created_at,
+                   (SELECT count(*) FROM room_members m WHERE m.room_id = r.id) AS member_count,
+                   (SELECT count(DISTINCT p.username) FROM presence p WHERE p.room_id = r.id) AS online_count
+            FROM rooms r
+            """;
+
+    /** PUBLIC rooms are readable by anyone; PRIVATE and DIRECT rooms by their members only. */
+    private static final String READABLE = """
+            (r.kind = 'PUBLIC' OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.username = :user))
+            """;
+
+    private final JdbcClient jdbc;
+
+    private final UserService users;
+
+    private final ApplicationEventPublisher events;
+
+    RoomService(JdbcClient jdbc, UserService users, ApplicationEventPublisher events) {
+        this.jdbc = jdbc;
+        this.users = users;
+        this.events = events;
+    }
+
+    @Transactional
+    public Room create(String owner, @Nullable String name, @Nullable String kind) {
+        String trimmed = name == null ? "" : name.strip();
+        if (trimmed.isEmpty() || trimmed.length() > 100) {
+            throw badRequest("name must be 1 to 100 characters");
+        }
+        if (!"PUBLIC".equals(kind) && !"PRIVATE".equals(kind)) {
+            throw badRequest("kind must be PUBLIC or PRIVATE");
+        }
+        long id = jdbc.sql("INSERT INTO rooms (name, kind, owner) VALUES (?, ?, ?) RETURNING id")
+            .params(trimmed, kind, owner)
+            .query(Long.class)
+            .single();
+        insertMember(id, owner, "OWNER");
+        return find(id).orElseThrow();
+    }
+
+    public List<Room> visibleTo(String user) {
+        return jdbc.sql(ROOM_VIEW + " WHERE " + READABLE + " ORDER BY r.id").param("user", user).query(Room.class).list();
+    }
+
+    /** The room if {@code user} may read it; 404 otherwise, so that private rooms do not leak. */
+    public Room get(long roomId, String user) {
+        return jdbc.sql(ROOM_VIEW + " WHERE r.id = :id AND " + READABLE)
+            .param("id", roomId)
+            .param("user", user)
+            .query(Room.class)
+            .optional()
+            .orElseThrow(() -> notFound(roomId));
+    }
+
+    public boolean canRead(long roomId, String user) {
+        return jdbc.sql("SELECT count(*) FROM rooms r WHERE r.id = :id AND " + READABLE)
+            .param("id", roomId)
+            .param("user", user)
+            .query(Long.class)
+            .single() > 0;
+    }
+
+    /** 404 unless {@code user} may read (and so send to) the room. */
+    public void checkReadable(long roomId, String user) {
+        if (!canRead(roomId, user)) {
+            throw notFound(roomId);
+        }
+    }
+
+    /** PUBLIC: a user adds themself. PRIVATE: the owner adds anyone. DIRECT rooms keep their two members. */
+    @Transactional
+    public void addMember(long roomId, String actor, String username) {
+        Room room = get(roomId, actor);
+        String target = existingUser(username);
+        boolean allowed = switch (room.kind()) {
+            case PUBLIC -> target.equals(actor);
+            case PRIVATE -> actor.equals(room.owner());
+            case DIRECT -> false;
+        };
+        if (!allowed) {
+            throw new ResponseStatusException(HttpStatus.FORBIDDEN, switch (room.kind()) {
+                case PUBLIC -> "in a PUBLIC room users add themselves";
+                case PRIVATE -> "only the owner adds members to a PRIVATE room";
+                case DIRECT -> "a DIRECT room has exactly its two members";
+            });
+        }
+        if (insertMember(roomId, target, "MEMBER") && room.kind() == Kind.PRIVATE) {
+            events.publishEvent(new MembershipChanged(roomId, target, true));
+        }
+    }
+
+    /** Anyone removes themself; the owner removes anyone. */
+    @Transactional
+    public void removeMember(long roomId, String actor, String username) {
+        Room room = get(roomId, actor);
+        String target = existingUser(username);
+        if (!target.equals(actor) && !actor.equals(room.owner())) {
+            throw new ResponseStatusException(HttpStatus.FORBIDDEN, "only the owner removes other members");
+        }
+        int removed = jdbc.sql("DELETE FROM room_members WHERE room_id = ? AND username = ?")
+            .params(roomId, target)
+            .update();
+        if (removed == 0) {
+            throw new ResponseStatusException(HttpStatus.NOT_FOUND, target + " is not a member of room " + roomId);
+        }
+        events.publishEvent(new MembershipChanged(roomId, target, false));
+    }
+
+    public List<Member> members(long roomId, String user) {
+        checkReadable(roomId, user);
+        return jdbc.sql("""
+                SELECT m.username, m.role,
+                       EXISTS (SELECT 1 FROM presence p WHERE p.room_id = m.room_id AND p.username = m.username) AS online
+                FROM room_members m WHERE m.room_id = ? ORDER BY m.role DESC, m.username
+                """)
+            .param(roomId)
+            .query(Member.class)
+            .list();
+    }
+
+    /** The DIRECT room of two users: the same room whoever asks first; both hear of it when it is created. */
+    @Transactional
+    public Room openDirect(String actor, String username) {
+        String other = existingUser(username);
+        if (other.equals(actor)) {
+            throw badRequest("a direct chat needs another user");
+        }
+        String key = actor.compareTo(other) < 0 ? actor + ":" + other : other + ":" + actor;
+        Optional<Long> created = jdbc.sql("""
+                INSERT INTO rooms (name, kind, direct_key) VALUES (?, 'DIRECT', ?)
+                ON CONFLICT (direct_key) DO NOTHING RETURNING id
+                """)
+            .params(key.replace(":", " & "), key)
+            .query(Long.class)
+            .optional();
+        if (created.isPresent()) {
+            insertMember(created.get(), actor, "MEMBER");
+            insertMember(created.get(), other, "MEMBER");
+            events.publishEvent(new MembershipChanged(created.get(), actor, true));
+            events.publishEvent(new MembershipChanged(created.get(), other, true));
+        }
+        long id = created.orElseGet(() -> jdbc.sql("SELECT id FROM rooms WHERE direct_key = ?")
+            .param(key)
+            .query(Long.class)
+            .single());
+        return find(id).orElseThrow();
+    }
+
+    Optional<Room> find(long roomId) {
+        return jdbc.sql(ROOM_VIEW + " WHERE r.id = ?").param(roomId).query(Room.class).optional();
+    }
+
+    private boolean insertMember(long roomId, String username, String role) {
+        return jdbc.sql("INSERT INTO room_members (room_id, username, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            .params(roomId, username, role)
+            .update() > 0;
+    }
+
+    private String existingUser(String username) {
+        return users.find(username)
+            .map(UserService.User::username)
+            .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "no user '" + username + "'"));
+    }
+
+    private static ResponseStatusException notFound(long roomId) {
+        return new ResponseStatusException(HttpStatus.NOT_FOUND, "room " + roomId + " not found");
+    }
+
+    private static ResponseStatusException badRequest(String detail) {
+        return new ResponseStatusException(HttpStatus.BAD_REQUEST, detail);
+    }
+
+    public record Member(String username, String role, boolean online) {
+    }
+}
