@@ -3,6 +3,7 @@ package io.talkwire.room;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.context.annotation.Lazy;
 import org.springframework.messaging.MessagingException;
 import org.springframework.messaging.simp.SimpMessagingTemplate;
 import org.springframework.stereotype.Component;
@@ -19,7 +20,8 @@ public class Broadcaster {
 
     private final SimpMessagingTemplate template;
 
-    Broadcaster(SimpMessagingTemplate template) {
+    /** Lazy: the messaging template is built from the STOMP configuration, whose interceptor needs this. */
+    Broadcaster(@Lazy SimpMessagingTemplate template) {
         this.template = template;
     }
 

@@ -1,0 +1,283 @@
+package io.talkwire;
+
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.messaging.Message;
+import org.springframework.messaging.MessageHeaders;
+import org.springframework.messaging.converter.MessageConverter;
+import org.springframework.messaging.simp.stomp.StompFrameHandler;
+import org.springframework.messaging.simp.stomp.StompHeaders;
+import org.springframework.messaging.simp.stomp.StompSession;
+import org.springframework.messaging.simp.stomp.StompSessionHandlerAdapter;
+import org.springframework.messaging.support.MessageBuilder;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+import org.springframework.util.MimeTypeUtils;
+import org.springframework.web.socket.WebSocketHttpHeaders;
+import org.springframework.web.socket.client.standard.StandardWebSocketClient;
+import org.springframework.web.socket.messaging.WebSocketStompClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/** A STOMP client on Spring's {@link WebSocketStompClient}, as a Java or browser app connects. */
+public final class StompTestClient implements AutoCloseable {
+
+    static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+    private static final WebSocketStompClient CLIENT = newClient();
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    private final StompSession session;
+
+    private final Events events;
+
+    private StompTestClient(StompSession session, Events events) {
+        this.session = session;
+        this.events = events;
+    }
+
+    public static StompTestClient connect(int port, String token) {
+        StompHeaders headers = new StompHeaders();
+        headers.add("Authorization", "Bearer " + token);
+        Events events = new Events();
+        try {
+            StompSession session = CLIENT.connectAsync("ws://localhost:{port}/ws", new WebSocketHttpHeaders(), headers,
+                    events, port).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return new StompTestClient(session, events);
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("could not connect; ERROR frames: " + events.errors, ex);
+        }
+    }
+
+    /** A CONNECT that must be refused: returns the ERROR frame's message, after checking the server closed. */
+    public static String refusedConnect(int port, StompHeaders headers) {
+        Events events = new Events();
+        CLIENT.connectAsync("ws://localhost:{port}/ws", new WebSocketHttpHeaders(), headers, events, port);
+        return events.expectErrorAndClose();
+    }
+
+    /** Subscribes and waits for the broker's RECEIPT, so that the subscription is live on return. */
+    public Inbox subscribe(String destination) {
+        Inbox inbox = new Inbox();
+        StompHeaders headers = subscribeHeaders(destination);
+        CompletableFuture<Void> receipt = new CompletableFuture<>();
+        StompSession.Subscription subscription = session.subscribe(headers, inbox);
+        subscription.addReceiptTask(() -> receipt.complete(null));
+        subscription.addReceiptLostTask(() -> receipt.completeExceptionally(new AssertionError("no RECEIPT for SUBSCRIBE " + destination)));
+        inbox.subscription = subscription;
+        await(receipt);
+        return inbox;
+    }
+
+    /** A SUBSCRIBE that must be refused: returns the ERROR frame's message, after checking the server closed. */
+    public String refusedSubscribe(String destination) {
+        session.subscribe(subscribeHeaders(destination), new Inbox());
+        return events.expectErrorAndClose();
+    }
+
+    /** SEND with a receipt header; the future completes when the RECEIPT arrives. */
+    public CompletableFuture<Void> send(String destination, String body, String receiptId) {
+        StompHeaders headers = new StompHeaders();
+        headers.setDestination(destination);
+        headers.setContentType(MimeTypeUtils.APPLICATION_JSON);
+        CompletableFuture<Void> receipt = new CompletableFuture<>();
+        if (receiptId != null) {
+            headers.setReceipt(receiptId);
+        }
+        StompSession.Receiptable receiptable = session.send(headers, body);
+        if (receiptId != null) {
+            receiptable.addReceiptTask(() -> receipt.complete(null));
+            receiptable.addReceiptLostTask(() -> receipt.completeExceptionally(new AssertionError("no RECEIPT " + receiptId)));
+        }
+        return receipt;
+    }
+
+    public void sendWithoutReceipt(String destination, String body) {
+        send(destination, body, null);
+    }
+
+    /** The next ERROR frame's message; the server must close the connection after it. */
+    public String expectErrorAndClose() {
+        return events.expectErrorAndClose();
+    }
+
+    public boolean isConnected() {
+        return session.isConnected();
+    }
+
+    @Override
+    public void close() {
+        if (session.isConnected()) {
+            session.disconnect();
+        }
+    }
+
+    public static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+        catch (Exception ex) {
+            throw new AssertionError("not completed in " + TIMEOUT + ": " + ex, ex);
+        }
+    }
+
+    private static StompHeaders subscribeHeaders(String destination) {
+        StompHeaders headers = new StompHeaders();
+        headers.setDestination(destination);
+        headers.setId("sub-" + IDS.incrementAndGet());
+        headers.setReceipt("subscribed-" + IDS.incrementAndGet());
+        return headers;
+    }
+
+    private static WebSocketStompClient newClient() {
+        WebSocketStompClient client = new WebSocketStompClient(new StandardWebSocketClient());
+        client.setMessageConverter(new Utf8Converter());
+        client.setInboundMessageSizeLimit(256 * 1024);
+        ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+        scheduler.setDaemon(true);
+        scheduler.initialize();
+        client.setTaskScheduler(scheduler);
+        client.setReceiptTimeLimit(TIMEOUT.toMillis());
+        return client;
+    }
+
+    /** JSON events received on one subscription. */
+    public static final class Inbox implements StompFrameHandler {
+
+        private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
+
+        private final BlockingQueue<StompHeaders> headers = new LinkedBlockingQueue<>();
+
+        private StompSession.Subscription subscription;
+
+        @Override
+        public Type getPayloadType(StompHeaders headers) {
+            return String.class;
+        }
+
+        @Override
+        public void handleFrame(StompHeaders frameHeaders, Object payload) {
+            headers.add(frameHeaders);
+            received.add(Api.parse((String) payload));
+        }
+
+        public JsonNode next() {
+            try {
+                JsonNode event = received.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                if (event == null) {
+                    fail("no event within " + TIMEOUT);
+                }
+                return event;
+            }
+            catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+
+        /** The next event of this type, skipping others (JOIN / LEAVE of other tests' users, say). */
+        public JsonNode next(String type) {
+            return next(event -> type.equals(event.path("type").asString()));
+        }
+
+        public JsonNode next(Predicate<JsonNode> wanted) {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                JsonNode event = next();
+                if (wanted.test(event)) {
+                    return event;
+                }
+            }
+            throw new AssertionError("no matching event within " + TIMEOUT);
+        }
+
+        /** Every event that arrives until none has come for {@code quiet}. */
+        public List<JsonNode> drain(Duration quiet) {
+            List<JsonNode> events = new ArrayList<>();
+            try {
+                JsonNode event;
+                while ((event = received.poll(quiet.toMillis(), TimeUnit.MILLISECONDS)) != null) {
+                    events.add(event);
+                }
+            }
+            catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+            return events;
+        }
+
+        public StompHeaders lastHeaders() {
+            StompHeaders last = null;
+            for (StompHeaders h : headers) {
+                last = h;
+            }
+            return last;
+        }
+
+        public void unsubscribe() {
+            subscription.unsubscribe();
+        }
+    }
+
+    /** Records ERROR frames and the end of the connection. */
+    private static final class Events extends StompSessionHandlerAdapter {
+
+        private final BlockingQueue<StompHeaders> errors = new LinkedBlockingQueue<>();
+
+        private final CompletableFuture<Throwable> closed = new CompletableFuture<>();
+
+        @Override
+        public void handleFrame(StompHeaders headers, Object payload) {
+            errors.add(headers);
+        }
+
+        @Override
+        public Type getPayloadType(StompHeaders headers) {
+            return String.class;
+        }
+
+        @Override
+        public void handleTransportError(StompSession session, Throwable exception) {
+            closed.complete(exception);
+        }
+
+        String expectErrorAndClose() {
+            try {
+                StompHeaders error = errors.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(error).as("an ERROR frame").isNotNull();
+                await(closed);
+                return error.getFirst("message");
+            }
+            catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+    }
+
+    /** Frames as UTF-8 text both ways, whatever their content-type (the server speaks JSON). */
+    private static final class Utf8Converter implements MessageConverter {
+
+        @Override
+        public Object fromMessage(Message<?> message, Class<?> targetClass) {
+            return new String((byte[]) message.getPayload(), StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public Message<?> toMessage(Object payload, MessageHeaders headers) {
+            return MessageBuilder.createMessage(((String) payload).getBytes(StandardCharsets.UTF_8), headers);
+        }
+    }
+}
