@@ -25,8 +25,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The gate of every client frame: CONNECT must carry a valid token, only PROTOCOL.md's destinations pass,
- * a room topic only for users who may read the room. Accepted room subscriptions, unsubscriptions and
- * disconnects become presence changes (JOIN / LEAVE).
+ * a room topic only for users who may read the room. Room subscriptions, unsubscriptions and disconnects
+ * become presence changes (JOIN / LEAVE).
  */
 @Component
 class StompHandler implements ChannelInterceptor {
@@ -86,13 +86,6 @@ class StompHandler implements ChannelInterceptor {
         }
         String sessionId = frame.getSessionId();
         switch (frame.getCommand()) {
-            case SUBSCRIBE -> {
-                Matcher room = ROOM_TOPIC.matcher(String.valueOf(frame.getDestination()));
-                if (sent && ex == null && room.matches() && frame.getUser() != null) {
-                    presence.subscribed(sessionId, frame.getSubscriptionId(), Long.parseLong(room.group(1)),
-                            frame.getUser().getName());
-                }
-            }
             case UNSUBSCRIBE -> {
                 if (frame.getSubscriptionId() != null) {
                     presence.unsubscribed(sessionId, frame.getSubscriptionId());
@@ -140,9 +133,12 @@ class StompHandler implements ChannelInterceptor {
         }
         Matcher room = ROOM_TOPIC.matcher(destination);
         if (room.matches()) {
-            if (!rooms.canRead(Long.parseLong(room.group(1)), user.getName())) {
-                throw new StompRejectedException("no room " + room.group(1) + " that you may read");
+            long roomId = Long.parseLong(room.group(1));
+            if (!rooms.canRead(roomId, user.getName())) {
+                throw new StompRejectedException("no room " + roomId + " that you may read");
             }
+            // counted before the subscription reaches the broker: once its RECEIPT arrives, onlineCount includes it
+            presence.subscribed(frame.getSessionId(), frame.getSubscriptionId(), roomId, user.getName());
         }
         else if (!PERSONAL_QUEUES.contains(destination)) {
             throw new StompRejectedException(

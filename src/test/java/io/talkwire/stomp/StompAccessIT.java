@@ -1,0 +1,101 @@
+package io.talkwire.stomp;
+
+import java.time.Instant;
+
+import io.talkwire.Api;
+import io.talkwire.Api.User;
+import io.talkwire.IntegrationTest;
+import io.talkwire.StompTestClient;
+import io.talkwire.auth.TokenService;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.messaging.simp.stomp.StompHeaders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Everything PROTOCOL.md refuses gets an ERROR frame that says why, then the connection is closed. */
+class StompAccessIT extends IntegrationTest {
+
+    @Autowired
+    TokenService tokens;
+
+    @Test
+    void connectWithoutATokenIsRefused() {
+        assertThat(StompTestClient.refusedConnect(port, new StompHeaders())).contains("Authorization");
+    }
+
+    @Test
+    void connectWithAMalformedHeaderIsRefused() {
+        assertThat(refusedConnect("Token abc")).contains("Bearer");
+        assertThat(refusedConnect("Bearer not-a-jwt")).contains("malformed");
+    }
+
+    @Test
+    void connectWithATokenSignedByAnotherKeyIsRefused() {
+        String token = api().newUser("mallory").token();
+        String[] parts = token.split("\\.");
+        String forged = parts[0] + "." + parts[1] + "." + "A".repeat(parts[2].length());
+        assertThat(refusedConnect("Bearer " + forged)).contains("not signed by Talkwire");
+    }
+
+    @Test
+    void connectWithAnUnsignedTokenIsRefused() {
+        String token = api().newUser("mallory").token();
+        String payload = token.split("\\.")[1];
+        String none = java.util.Base64.getUrlEncoder().withoutPadding()
+            .encodeToString("{\"alg\":\"none\"}".getBytes()) + "." + payload + ".";
+        assertThat(refusedConnect("Bearer " + none)).contains("not signed by Talkwire");
+    }
+
+    @Test
+    void connectWithAnExpiredTokenIsRefused() {
+        User user = api().newUser("late");
+        String expired = tokens.issue(user.name(), Instant.now().minusSeconds(60)).accessToken();
+        assertThat(refusedConnect("Bearer " + expired)).contains("expired");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "/topic/rooms.1", "/exchange/amq.topic/rooms.1", "/queue/events", "/amq/queue/anything",
+            "/temp-queue/x", "/app/rooms.1.sendx", "/app/other", "/user/queue/events" })
+    void sendingToAnythingButARoomSendDestinationIsRefused(String destination) {
+        User user = api().newUser("sender");
+        try (StompTestClient client = connect(user)) {
+            client.sendWithoutReceipt(destination, "{\"content\":\"sneaky\"}");
+            assertThat(client.expectErrorAndClose()).contains("/app/rooms.{roomId}.send");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "/topic/#", "/topic/rooms.*", "/topic/rooms.#", "/exchange/amq.topic/#", "/queue/events",
+            "/topic/other", "/user/queue/other", "/amq/queue/x", "/topic/rooms.1.x", "/user/someone/queue/events" })
+    void subscribingToWildcardsOrUnknownDestinationsIsRefused(String destination) {
+        User user = api().newUser("snoop");
+        try (StompTestClient client = connect(user)) {
+            assertThat(client.refusedSubscribe(destination)).contains("SUBSCRIBE is allowed only to");
+        }
+    }
+
+    @Test
+    void aNonMemberCannotSubscribeToAPrivateRoom() {
+        Api api = api();
+        User owner = api.newUser("owner");
+        User stranger = api.newUser("stranger");
+        long room = api.createRoom(owner, "PRIVATE");
+        try (StompTestClient client = connect(stranger)) {
+            assertThat(client.refusedSubscribe("/topic/rooms." + room)).contains("no room " + room);
+        }
+        try (StompTestClient client = connect(owner)) {
+            client.subscribe("/topic/rooms." + room);
+            assertThat(client.isConnected()).isTrue();
+        }
+    }
+
+    private String refusedConnect(String authorization) {
+        StompHeaders headers = new StompHeaders();
+        headers.add("Authorization", authorization);
+        return StompTestClient.refusedConnect(port, headers);
+    }
+}
