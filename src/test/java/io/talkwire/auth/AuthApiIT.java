@@ -1,0 +1,76 @@
+package io.talkwire.auth;
+
+import io.talkwire.Api;
+import io.talkwire.Api.Response;
+import io.talkwire.IntegrationTest;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AuthApiIT extends IntegrationTest {
+
+    @Test
+    void signupLoginAndMe() {
+        Api api = api();
+        String name = Api.uniqueName("Dora");
+        Response signup = api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"long enough\"}".formatted(name));
+        assertThat(signup.status()).isEqualTo(201);
+        assertThat(signup.json().get("username").asString()).isEqualTo(name.toLowerCase());
+        assertThat(signup.json().get("id").asLong()).isPositive();
+
+        Response login = api.login(name.toLowerCase(), "long enough");
+        assertThat(login.status()).isEqualTo(200);
+        assertThat(login.json().get("tokenType").asString()).isEqualTo("Bearer");
+        assertThat(login.json().get("expiresIn").asLong()).isEqualTo(3600);
+
+        Response me = api.get("/api/me", login.json().get("accessToken").asString());
+        assertThat(me.status()).isEqualTo(200);
+        assertThat(me.json().get("username").asString()).isEqualTo(name.toLowerCase());
+        assertThat(me.json().get("id").asLong()).isEqualTo(signup.json().get("id").asLong());
+    }
+
+    @Test
+    void signupValidatesAndRefusesTakenNames() {
+        Api api = api();
+        String name = Api.uniqueName("eve");
+        assertThat(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"long enough\"}".formatted(name)).status())
+            .isEqualTo(201);
+        assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"other pass\"}".formatted(name.toUpperCase())), 409);
+        assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"ab\",\"password\":\"long enough\"}"), 400);
+        assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"no spaces\",\"password\":\"long enough\"}"), 400);
+        assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"short\"}".formatted(Api.uniqueName("x"))), 400);
+        assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"%s\"}".formatted(Api.uniqueName("x"), "p".repeat(129))), 400);
+        assertProblem(api.post("/api/auth/signup", null, "{\"username\":"), 400);
+    }
+
+    @Test
+    void loginFailsTheSameWayForWrongPasswordsAndUnknownUsers() {
+        Api api = api();
+        String name = api.newUser("frank").name();
+        Response wrongPassword = api.login(name, "not the password");
+        Response unknownUser = api.login(Api.uniqueName("nobody"), "not the password");
+        assertProblem(wrongPassword, 401);
+        assertProblem(unknownUser, 401);
+        assertThat(wrongPassword.json().get("detail")).isEqualTo(unknownUser.json().get("detail"));
+    }
+
+    @Test
+    void authenticatedCallsNeedAValidToken() {
+        Api api = api();
+        assertProblem(api.get("/api/me", null), 401);
+        assertProblem(api.get("/api/me", "garbage"), 401);
+        assertProblem(api.get("/api/rooms", null), 401);
+        String token = api.newUser("gina").token();
+        assertProblem(api.get("/api/me", token.substring(0, token.length() - 2) + "xx"), 401);
+    }
+
+    private static void assertProblem(Response response, int status) {
+        assertThat(response.status()).isEqualTo(status);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        JsonNode problem = response.json();
+        assertThat(problem.get("status").asInt()).isEqualTo(status);
+        assertThat(problem.get("title").asString()).isNotBlank();
+        assertThat(problem.get("detail").asString()).isNotBlank();
+    }
+}

@@ -1,0 +1,121 @@
+package io.talkwire.room;
+
+import io.talkwire.Api;
+import io.talkwire.Api.User;
+import io.talkwire.IntegrationTest;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RoomApiIT extends IntegrationTest {
+
+    @Test
+    void createdRoomsShowTheirOwnerAndCounts() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        Api.Response created = api.post("/api/rooms", alice.token(), "{\"name\":\"  Lobby  \",\"kind\":\"PUBLIC\"}");
+        assertThat(created.status()).isEqualTo(201);
+        JsonNode room = created.json();
+        assertThat(room.get("name").asString()).isEqualTo("Lobby");
+        assertThat(room.get("kind").asString()).isEqualTo("PUBLIC");
+        assertThat(room.get("owner").asString()).isEqualTo(alice.name());
+        assertThat(room.get("memberCount").asLong()).isEqualTo(1);
+        assertThat(room.get("onlineCount").asLong()).isZero();
+        assertThat(room.get("lastSeq").asLong()).isZero();
+        assertThat(room.get("createdAt").asString()).endsWith("Z");
+
+        assertThat(api.post("/api/rooms", alice.token(), "{\"name\":\"\",\"kind\":\"PUBLIC\"}").status()).isEqualTo(400);
+        assertThat(api.post("/api/rooms", alice.token(), "{\"name\":\"%s\",\"kind\":\"PUBLIC\"}".formatted("n".repeat(101))).status())
+            .isEqualTo(400);
+        assertThat(api.post("/api/rooms", alice.token(), "{\"name\":\"x\",\"kind\":\"DIRECT\"}").status()).isEqualTo(400);
+        assertThat(api.post("/api/rooms", alice.token(), "{\"name\":\"x\"}").status()).isEqualTo(400);
+    }
+
+    @Test
+    void privateRoomsAreVisibleToMembersOnlyAndNeverLeak() {
+        Api api = api();
+        User owner = api.newUser("owner");
+        User stranger = api.newUser("stranger");
+        long publicRoom = api.createRoom(owner, "PUBLIC");
+        long privateRoom = api.createRoom(owner, "PRIVATE");
+
+        JsonNode strangersList = api.get("/api/rooms", stranger.token()).json();
+        assertThat(strangersList.valueStream().map(r -> r.get("id").asLong())).contains(publicRoom).doesNotContain(privateRoom);
+        assertThat(api.get("/api/rooms", owner.token()).json().valueStream().map(r -> r.get("id").asLong()))
+            .contains(publicRoom, privateRoom);
+
+        assertThat(api.get("/api/rooms/" + privateRoom, stranger.token()).status()).isEqualTo(404);
+        assertThat(api.get("/api/rooms/" + privateRoom + "/members", stranger.token()).status()).isEqualTo(404);
+        assertThat(api.get("/api/rooms/" + privateRoom + "/messages", stranger.token()).status()).isEqualTo(404);
+        assertThat(api.put("/api/rooms/" + privateRoom + "/members/" + stranger.name(), stranger.token()).status()).isEqualTo(404);
+        assertThat(api.get("/api/rooms/" + publicRoom, stranger.token()).status()).isEqualTo(200);
+        assertThat(api.get("/api/rooms/424242424242", stranger.token()).status()).isEqualTo(404);
+    }
+
+    @Test
+    void publicRoomsAreJoinedByTheUsersThemselves() {
+        Api api = api();
+        User owner = api.newUser("owner");
+        User bob = api.newUser("bob");
+        User carol = api.newUser("carol");
+        long room = api.createRoom(owner, "PUBLIC");
+        String members = "/api/rooms/" + room + "/members/";
+
+        assertThat(api.put(members + bob.name(), bob.token()).status()).isEqualTo(204);
+        assertThat(api.put(members + bob.name(), bob.token()).status()).isEqualTo(204);
+        assertThat(api.put(members + carol.name(), bob.token()).status()).isEqualTo(403);
+        assertThat(api.put(members + "no_such_user_at_all", bob.token()).status()).isEqualTo(404);
+        assertThat(api.get("/api/rooms/" + room, carol.token()).json().get("memberCount").asLong()).isEqualTo(2);
+
+        JsonNode list = api.get("/api/rooms/" + room + "/members", carol.token()).json();
+        assertThat(list).hasSize(2);
+        assertThat(list.get(0).get("username").asString()).isEqualTo(owner.name());
+        assertThat(list.get(0).get("role").asString()).isEqualTo("OWNER");
+        assertThat(list.get(1).get("username").asString()).isEqualTo(bob.name());
+        assertThat(list.get(1).get("role").asString()).isEqualTo("MEMBER");
+        assertThat(list.get(1).get("online").asBoolean()).isFalse();
+
+        assertThat(api.delete(members + bob.name(), carol.token()).status()).isEqualTo(403);
+        assertThat(api.delete(members + carol.name(), carol.token()).status()).isEqualTo(404);
+        assertThat(api.delete(members + bob.name(), bob.token()).status()).isEqualTo(204);
+        assertThat(api.get("/api/rooms/" + room, carol.token()).json().get("memberCount").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void theOwnerOfAPrivateRoomAddsAndRemovesMembers() {
+        Api api = api();
+        User owner = api.newUser("owner");
+        User bob = api.newUser("bob");
+        User carol = api.newUser("carol");
+        long room = api.createRoom(owner, "PRIVATE");
+        String members = "/api/rooms/" + room + "/members/";
+
+        assertThat(api.put(members + bob.name(), owner.token()).status()).isEqualTo(204);
+        assertThat(api.get("/api/rooms/" + room, bob.token()).status()).isEqualTo(200);
+        assertThat(api.put(members + carol.name(), bob.token()).status()).isEqualTo(403);
+        assertThat(api.put(members + carol.name(), owner.token()).status()).isEqualTo(204);
+        assertThat(api.delete(members + carol.name(), bob.token()).status()).isEqualTo(403);
+        assertThat(api.delete(members + carol.name(), owner.token()).status()).isEqualTo(204);
+        assertThat(api.get("/api/rooms/" + room, carol.token()).status()).isEqualTo(404);
+    }
+
+    @Test
+    void directRoomsAreOnePerPairAndNeedAnotherExistingUser() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        User bob = api.newUser("bob");
+        User eve = api.newUser("eve");
+        JsonNode room = api.post("/api/direct/" + bob.name(), alice.token(), "").json();
+        assertThat(room.get("kind").asString()).isEqualTo("DIRECT");
+        assertThat(room.get("owner").isNull()).isTrue();
+        assertThat(room.get("memberCount").asLong()).isEqualTo(2);
+        assertThat(api.post("/api/direct/" + alice.name(), bob.token(), "").json().get("id")).isEqualTo(room.get("id"));
+
+        long id = room.get("id").asLong();
+        assertThat(api.get("/api/rooms/" + id, eve.token()).status()).isEqualTo(404);
+        assertThat(api.put("/api/rooms/" + id + "/members/" + eve.name(), alice.token()).status()).isEqualTo(403);
+        assertThat(api.post("/api/direct/" + alice.name(), alice.token(), "").status()).isEqualTo(400);
+        assertThat(api.post("/api/direct/no_such_user_at_all", alice.token(), "").status()).isEqualTo(404);
+    }
+}
