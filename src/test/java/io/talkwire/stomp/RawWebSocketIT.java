@@ -1,0 +1,82 @@
+package io.talkwire.stomp;
+
+import java.util.Map;
+
+import io.talkwire.Api;
+import io.talkwire.Api.User;
+import io.talkwire.IntegrationTest;
+import io.talkwire.stomp.RawStompClient.Frame;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A client that writes STOMP frames by hand, as a Flutter app does, gets exactly what PROTOCOL.md says. */
+class RawWebSocketIT extends IntegrationTest {
+
+    @Test
+    void handWrittenFramesConnectSubscribeSendAndReceive() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        long room = api.createRoom(alice, "PUBLIC");
+        try (RawStompClient client = new RawStompClient(port)) {
+            assertThat(client.subprotocol()).isEqualTo("v12.stomp");
+            Frame connected = client.connect(alice.token(), "0,0");
+            assertThat(connected.command()).isEqualTo("CONNECTED");
+            assertThat(connected.header("version")).isEqualTo("1.2");
+
+            client.send("SUBSCRIBE", Map.of("id", "0", "destination", "/topic/rooms." + room, "receipt", "sub-0"), "");
+            assertThat(client.next("RECEIPT").header("receipt-id")).isEqualTo("sub-0");
+
+            client.send("SEND", Map.of("destination", "/app/rooms." + room + ".send", "content-type", "application/json",
+                    "receipt", "msg:1"), "{\"content\":\"héllo from a phone ✓\",\"clientMessageId\":\"dart-1\"}");
+            assertThat(client.next("RECEIPT").header("receipt-id")).isEqualTo("msg:1");
+
+            Frame message = client.next("MESSAGE");
+            assertThat(message.header("destination")).isEqualTo("/topic/rooms." + room);
+            assertThat(message.header("subscription")).isEqualTo("0");
+            assertThat(message.header("content-type")).startsWith("application/json");
+            JsonNode event = Api.parse(message.body());
+            assertThat(event.get("type").asString()).isEqualTo("MESSAGE");
+            assertThat(event.get("content").asString()).isEqualTo("héllo from a phone ✓");
+            assertThat(event.get("clientMessageId").asString()).isEqualTo("dart-1");
+            assertThat(event.get("seq").asLong()).isEqualTo(1);
+
+            client.send("DISCONNECT", Map.of("receipt", "bye"), "");
+            assertThat(client.next("RECEIPT").header("receipt-id")).isEqualTo("bye");
+        }
+    }
+
+    @Test
+    void heartBeatsAreHonoured() {
+        User user = api().newUser("beat");
+        try (RawStompClient client = new RawStompClient(port)) {
+            Frame connected = client.connect(user.token(), "1000,1000");
+            assertThat(connected.command()).isEqualTo("CONNECTED");
+            assertThat(connected.header("heart-beat")).isNotEqualTo("0,0");
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> client.heartBeats.get() >= 2);
+            for (int i = 0; i < 3; i++) {
+                client.sendText("\n");
+            }
+            assertThat(client.closed).isNotDone();
+        }
+    }
+
+    @Test
+    void framesBeforeConnectAndBadTokensGetAnErrorFrameThenTheConnectionCloses() {
+        try (RawStompClient client = new RawStompClient(port)) {
+            client.send("SUBSCRIBE", Map.of("id", "0", "destination", "/topic/rooms.1"), "");
+            Frame error = client.next("ERROR");
+            assertThat(error.header("message")).isNotBlank();
+            client.awaitClose();
+        }
+        try (RawStompClient client = new RawStompClient(port)) {
+            Frame error = client.connect("not-a-token", "0,0");
+            assertThat(error.command()).isEqualTo("ERROR");
+            assertThat(error.header("message")).contains("malformed");
+            assertThat(error.body()).doesNotContain("Exception").doesNotContain("at org.");
+            client.awaitClose();
+        }
+    }
+}
