@@ -1,0 +1,99 @@
+package io.talkwire.stomp;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+import javax.crypto.spec.SecretKeySpec;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.messaging.Message;
+import org.springframework.messaging.simp.stomp.StompCommand;
+import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
+import org.springframework.messaging.support.ExecutorSubscribableChannel;
+import org.springframework.messaging.support.MessageBuilder;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwsHeader;
+import org.springframework.security.oauth2.jwt.JwtClaimsSet;
+import org.springframework.security.oauth2.jwt.JwtEncoder;
+import org.springframework.security.oauth2.jwt.JwtEncoderParameters;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Hand-built frames through {@link StompHandler}, as spring-websocket-portfolio's context tests do: the CONNECT
+ * and SEND rules, which need no database. Room subscriptions are covered by the integration tests.
+ */
+class StompHandlerTest {
+
+    private static final SecretKeySpec KEY = new SecretKeySpec(
+            "a-test-secret-of-at-least-32-bytes!!".getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+
+    private final JwtEncoder encoder = NimbusJwtEncoder.withSecretKey(KEY).algorithm(MacAlgorithm.HS256).build();
+
+    private final StompHandler handler = new StompHandler(
+            NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null);
+
+    private final ExecutorSubscribableChannel channel = new ExecutorSubscribableChannel();
+
+    @Test
+    void connectWithAValidTokenSetsTheUser() {
+        Message<?> connect = connect("Bearer " + token(Instant.now().plusSeconds(60)));
+        Message<?> accepted = handler.preSend(connect, channel);
+        assertThat(StompHeaderAccessor.wrap(accepted).getUser()).isInstanceOf(JwtAuthenticationToken.class)
+            .extracting(user -> user.getName()).isEqualTo("alice");
+    }
+
+    @Test
+    void connectRefusals() {
+        assertRefused(connect(null), "CONNECT needs the header Authorization: Bearer <accessToken>");
+        assertRefused(connect("Basic YWxpY2U6cHc="), "the Authorization header must be 'Bearer <accessToken>'");
+        assertRefused(connect("Bearer "), "the Authorization header must be 'Bearer <accessToken>'");
+        assertRefused(connect("Bearer x.y.z"), "the access token is malformed or not signed by Talkwire");
+        assertRefused(connect("Bearer " + token(Instant.now().minusSeconds(120))), "the access token has expired; log in again");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "/topic/rooms.1", "/exchange/amq.topic/rooms.1", "/queue/x", "/amq/queue/x", "/temp-queue/x",
+            "/app/rooms.1.send/", "/app/rooms..send", "/app/rooms.-1.send", "/APP/rooms.1.send", "/app/rooms.1234567890123456789.send", "" })
+    void sendOnlyToRoomSendDestinations(String destination) {
+        StompHeaderAccessor send = StompHeaderAccessor.create(StompCommand.SEND);
+        send.setDestination(destination);
+        send.setUser(() -> "alice");
+        assertRefused(MessageBuilder.createMessage(new byte[0], send.getMessageHeaders()),
+                "SEND is allowed only to /app/rooms.{roomId}.send");
+    }
+
+    @Test
+    void framesBeforeConnectAreRefused() {
+        StompHeaderAccessor send = StompHeaderAccessor.create(StompCommand.SEND);
+        send.setDestination("/app/rooms.1.send");
+        assertRefused(MessageBuilder.createMessage(new byte[0], send.getMessageHeaders()), "CONNECT first");
+    }
+
+    private void assertRefused(Message<?> frame, String reason) {
+        assertThatThrownBy(() -> handler.preSend(frame, channel)).isInstanceOf(StompRejectedException.class)
+            .hasMessage(reason);
+    }
+
+    private static Message<?> connect(String authorization) {
+        StompHeaderAccessor connect = StompHeaderAccessor.create(StompCommand.CONNECT);
+        if (authorization != null) {
+            connect.setNativeHeader("Authorization", authorization);
+        }
+        connect.setLeaveMutable(true);
+        return MessageBuilder.createMessage(new byte[0], connect.getMessageHeaders());
+    }
+
+    private String token(Instant expiresAt) {
+        JwtClaimsSet claims = JwtClaimsSet.builder().subject("alice").issuedAt(expiresAt.minusSeconds(3600))
+            .expiresAt(expiresAt).build();
+        return encoder.encode(JwtEncoderParameters.from(JwsHeader.with(MacAlgorithm.HS256).build(), claims)).getTokenValue();
+    }
+}
