@@ -1,6 +1,8 @@
 package io.talkwire;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.Transferable;
@@ -28,9 +30,19 @@ public final class TestServices {
     private TestServices() {
     }
 
-    public static synchronized void register(DynamicPropertyRegistry registry) {
+    /** The same JWT secret for every instance a test starts: tokens of one are valid on all, as in production. */
+    public static final String JWT_SECRET = "integration-tests-shared-secret-0123456789abcdef";
+
+    public static void register(DynamicPropertyRegistry registry) {
+        properties().forEach((name, value) -> registry.add(name, () -> value));
+    }
+
+    /** The properties that point Talkwire at the test services (empty for the local ones, which are the defaults). */
+    public static synchronized Map<String, Object> properties() {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("talkwire.jwt.secret", JWT_SECRET);
         if (!CONTAINERS) {
-            return;
+            return properties;
         }
         if (postgres == null) {
             postgres = new PostgreSQLContainer("postgres:17-alpine").withDatabaseName("talkwire")
@@ -43,12 +55,31 @@ public final class TestServices {
             postgres.start();
             rabbit.start();
         }
-        registry.add("spring.datasource.url", postgres::getJdbcUrl);
-        registry.add("spring.rabbitmq.host", rabbit::getHost);
-        registry.add("spring.rabbitmq.port", rabbit::getAmqpPort);
-        registry.add("spring.rabbitmq.username", rabbit::getAdminUsername);
-        registry.add("spring.rabbitmq.password", rabbit::getAdminPassword);
-        registry.add("talkwire.relay.port", () -> rabbit.getMappedPort(61613));
+        properties.put("spring.datasource.url", postgres.getJdbcUrl());
+        properties.put("spring.rabbitmq.host", rabbit.getHost());
+        properties.put("spring.rabbitmq.port", rabbit.getAmqpPort());
+        properties.put("spring.rabbitmq.username", rabbit.getAdminUsername());
+        properties.put("spring.rabbitmq.password", rabbit.getAdminPassword());
+        properties.put("talkwire.relay.port", rabbit.getMappedPort(61613));
+        return properties;
+    }
+
+    /** Where the relay reaches RabbitMQ's STOMP plugin, for tests that put a proxy in between. */
+    public static int relayPort() {
+        return CONTAINERS ? rabbit.getMappedPort(61613) : 61613;
+    }
+
+    public static String rabbitHost() {
+        return CONTAINERS ? rabbit.getHost() : "localhost";
+    }
+
+    /** Where PostgreSQL listens, for tests that put a proxy in between. */
+    public static String postgresHost() {
+        return CONTAINERS ? postgres.getHost() : "localhost";
+    }
+
+    public static int postgresPort() {
+        return CONTAINERS ? postgres.getMappedPort(5432) : 5432;
     }
 
     /** RabbitMQ's management API, to look for queues left behind. */

@@ -2,9 +2,11 @@ package io.talkwire.presence;
 
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,9 @@ public class InstanceLease {
 
     private final PresenceService presence;
 
+    /** Since when every renewal succeeded; null after a failed one. */
+    private volatile @Nullable Instant healthySince;
+
     InstanceLease(JdbcClient jdbc, @Lazy PresenceService presence) {
         this.jdbc = jdbc;
         this.presence = presence;
@@ -57,19 +62,32 @@ public class InstanceLease {
     void renewAndSweep() {
         try {
             renew();
-            jdbc.sql("DELETE FROM instances WHERE lease_until < now() RETURNING id")
-                .query(String.class)
-                .list()
-                .forEach(presence::instanceGone);
-            // presence left by instances whose lease row is gone already (swept, or a crash mid-sweep)
-            jdbc.sql("SELECT DISTINCT instance_id FROM presence WHERE instance_id NOT IN (SELECT id FROM instances)")
-                .query(String.class)
-                .list()
-                .forEach(presence::instanceGone);
+            Instant now = Instant.now();
+            if (healthySince == null) {
+                healthySince = now;
+            }
+            // After a database outage every lease has run out; judge others only once they had a full lease to renew
+            if (!healthySince.plus(LEASE).isAfter(now)) {
+                sweepDeadInstances();
+            }
+            presence.reconcile();
         }
         catch (DataAccessException ex) {
+            healthySince = null;
             log.warn("Could not renew the instance lease or sweep dead instances: {}", ex.getMessage());
         }
+    }
+
+    private void sweepDeadInstances() {
+        jdbc.sql("DELETE FROM instances WHERE lease_until < now() RETURNING id")
+            .query(String.class)
+            .list()
+            .forEach(presence::instanceGone);
+        // presence left by instances whose lease row is gone already (swept, or a crash mid-sweep)
+        jdbc.sql("SELECT DISTINCT instance_id FROM presence WHERE instance_id NOT IN (SELECT id FROM instances)")
+            .query(String.class)
+            .list()
+            .forEach(presence::instanceGone);
     }
 
     @PreDestroy

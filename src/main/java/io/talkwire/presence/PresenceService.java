@@ -3,7 +3,8 @@ package io.talkwire.presence;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.talkwire.room.Broadcaster;
 
@@ -27,11 +28,18 @@ public class PresenceService {
 
     private final InstanceLease instance;
 
+    /** STOMP sessions connected to this instance; presence rows of any other session here are left-overs. */
+    private final Set<String> liveSessions = ConcurrentHashMap.newKeySet();
+
     PresenceService(JdbcClient jdbc, TransactionTemplate transactions, Broadcaster broadcaster, InstanceLease instance) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.broadcaster = broadcaster;
         this.instance = instance;
+    }
+
+    public void connected(String sessionId) {
+        liveSessions.add(sessionId);
     }
 
     public void subscribed(String sessionId, String subscriptionId, long roomId, String username) {
@@ -60,7 +68,19 @@ public class PresenceService {
 
     /** Idempotent: DISCONNECT can arrive twice for one session (the frame, then the closed socket). */
     public void disconnected(String sessionId) {
+        liveSessions.remove(sessionId);
         roomsWhere("session_id = ?", sessionId).forEach(roomId -> remove(roomId, "session_id = ?", sessionId));
+    }
+
+    /** Removes this instance's rows of sessions that ended while their removal failed (the database was down). */
+    void reconcile() {
+        jdbc.sql("SELECT DISTINCT session_id FROM presence WHERE instance_id = ?")
+            .param(instance.id())
+            .query(String.class)
+            .list()
+            .stream()
+            .filter(session -> !liveSessions.contains(session))
+            .forEach(this::disconnected);
     }
 
     /** Presence held by an instance that stopped renewing its lease. */

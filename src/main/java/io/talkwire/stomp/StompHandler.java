@@ -124,6 +124,7 @@ class StompHandler implements ChannelInterceptor {
             throw new StompRejectedException("the access token is malformed or not signed by Talkwire");
         }
         frame.setUser(new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
+        presence.connected(frame.getSessionId());
     }
 
     private void subscribe(StompHeaderAccessor frame, Principal user) {

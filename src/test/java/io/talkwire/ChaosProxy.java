@@ -1,0 +1,121 @@
+package io.talkwire;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP proxy between Talkwire and one service (RabbitMQ's STOMP port, PostgreSQL) that a test cuts and restores,
+ * so that outages are tested without stopping the services other tests use. Cut: every connection through it is
+ * closed and new ones are refused. Restore: it listens again on the same port.
+ */
+public final class ChaosProxy implements AutoCloseable {
+
+    private final String targetHost;
+
+    private final int targetPort;
+
+    private final int port;
+
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+
+    private volatile ServerSocket listener;
+
+    public ChaosProxy(String targetHost, int targetPort) {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        this.listener = listen(0);
+        this.port = listener.getLocalPort();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public synchronized void cut() {
+        closeQuietly(listener);
+        sockets.forEach(ChaosProxy::closeQuietly);
+        sockets.clear();
+    }
+
+    public synchronized void restore() {
+        if (listener.isClosed()) {
+            listener = listen(port);
+        }
+    }
+
+    @Override
+    public void close() {
+        cut();
+    }
+
+    private ServerSocket listen(int onPort) {
+        try {
+            ServerSocket server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort));
+            Thread.ofVirtual().start(() -> accept(server));
+            return server;
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private void accept(ServerSocket server) {
+        while (!server.isClosed()) {
+            Socket client;
+            try {
+                client = server.accept();
+            }
+            catch (IOException cut) {
+                return;
+            }
+            try {
+                Socket upstream = new Socket(targetHost, targetPort);
+                sockets.add(client);
+                sockets.add(upstream);
+                Thread.ofVirtual().start(() -> pipe(client, upstream));
+                Thread.ofVirtual().start(() -> pipe(upstream, client));
+            }
+            catch (IOException refused) {
+                closeQuietly(client);
+            }
+        }
+    }
+
+    private void pipe(Socket from, Socket to) {
+        byte[] buffer = new byte[16 * 1024];
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, read);
+                out.flush();
+            }
+        }
+        catch (IOException ended) {
+            // one side went away
+        }
+        finally {
+            closeQuietly(from);
+            closeQuietly(to);
+            sockets.remove(from);
+            sockets.remove(to);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        }
+        catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+}
