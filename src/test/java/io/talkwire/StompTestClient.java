@@ -194,14 +194,23 @@ public final class StompTestClient implements AutoCloseable {
         }
 
         public JsonNode next(Predicate<JsonNode> wanted) {
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline) {
-                JsonNode event = next();
-                if (wanted.test(event)) {
-                    return event;
+            return next(wanted, TIMEOUT);
+        }
+
+        public JsonNode next(Predicate<JsonNode> wanted, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                while (System.nanoTime() < deadline) {
+                    JsonNode event = received.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (event != null && wanted.test(event)) {
+                        return event;
+                    }
                 }
             }
-            throw new AssertionError("no matching event within " + TIMEOUT);
+            catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+            throw new AssertionError("no matching event within " + timeout);
         }
 
         /** Every event that arrives until none has come for {@code quiet}. */
