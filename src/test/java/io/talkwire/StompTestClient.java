@@ -70,6 +70,13 @@ public final class StompTestClient implements AutoCloseable {
         return events.expectErrorAndClose();
     }
 
+    /** A CONNECT with a valid token that must still be refused (the broker is away, say). */
+    public static String refusedConnectWithToken(int port, String token) {
+        StompHeaders headers = new StompHeaders();
+        headers.add("Authorization", "Bearer " + token);
+        return refusedConnect(port, headers);
+    }
+
     /** Subscribes and waits for the broker's RECEIPT, so that the subscription is live on return. */
     public Inbox subscribe(String destination) {
         Inbox inbox = new Inbox();
