@@ -33,6 +33,9 @@ final class RawStompClient implements WebSocket.Listener, AutoCloseable {
 
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
+    /** A stuck client: stops reading, so the server's writes to it back up. */
+    private volatile boolean stalled;
+
     private final WebSocket socket;
 
     RawStompClient(int port) {
@@ -120,8 +123,14 @@ final class RawStompClient implements WebSocket.Listener, AutoCloseable {
             frames.add(Frame.parse(partial.substring(0, end)));
             partial.delete(0, end + 1);
         }
-        webSocket.request(1);
+        if (!stalled) {
+            webSocket.request(1);
+        }
         return null;
+    }
+
+    void stall() {
+        stalled = true;
     }
 
     @Override

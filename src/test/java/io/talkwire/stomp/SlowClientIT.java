@@ -1,0 +1,59 @@
+package io.talkwire.stomp;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import io.talkwire.Api;
+import io.talkwire.Api.User;
+import io.talkwire.IntegrationTest;
+import io.talkwire.StompTestClient;
+import io.talkwire.StompTestClient.Inbox;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A client that stops reading neither slows the others down nor holds the server: it is disconnected. */
+class SlowClientIT extends IntegrationTest {
+
+    private static final int MESSAGES = 2500;
+
+    @Test
+    void aStuckClientIsDisconnectedWhileTheOthersReceiveEverything() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        User stuck = api.newUser("stuck");
+        long room = api.createRoom(alice, "PUBLIC");
+        String topic = "/topic/rooms." + room;
+        try (StompTestClient sender = connect(alice); StompTestClient watcher = connect(api.newUser("watcher"));
+                RawStompClient stuckClient = new RawStompClient(port)) {
+            Inbox events = watcher.subscribe(topic);
+            assertThat(stuckClient.connect(stuck.token(), "0,0").command()).isEqualTo("CONNECTED");
+            stuckClient.send("SUBSCRIBE", Map.of("id", "0", "destination", topic, "receipt", "s"), "");
+            assertThat(stuckClient.next("RECEIPT").header("receipt-id")).isEqualTo("s");
+            stuckClient.stall();
+
+            String content = "x".repeat(4000);
+            List<CompletableFuture<Void>> receipts = new ArrayList<>();
+            for (int i = 0; i < MESSAGES; i++) {
+                receipts.add(sender.send("/app/rooms." + room + ".send", "{\"content\":\"" + content + "\"}", "m" + i));
+            }
+            int received = 0;
+            boolean stuckLeft = false;
+            while (received < MESSAGES || !stuckLeft) {
+                JsonNode event = events.next(e -> true, Duration.ofSeconds(60));
+                if (event.get("type").asString().equals("MESSAGE")) {
+                    received++;
+                }
+                else if (event.get("type").asString().equals("LEAVE") && event.get("user").asString().equals(stuck.name())) {
+                    stuckLeft = true;
+                }
+            }
+            assertThat(receipts).allMatch(CompletableFuture::isDone);
+            assertThat(api.get("/api/rooms/" + room, alice.token()).json().get("onlineCount").asLong()).isEqualTo(1);
+        }
+    }
+}
