@@ -86,6 +86,11 @@ class StompHandler implements ChannelInterceptor {
         }
         String sessionId = frame.getSessionId();
         switch (frame.getCommand()) {
+            case CONNECT, STOMP -> {
+                if (sent && ex == null) {
+                    presence.connected(sessionId);
+                }
+            }
             case UNSUBSCRIBE -> {
                 if (frame.getSubscriptionId() != null) {
                     presence.unsubscribed(sessionId, frame.getSubscriptionId());
@@ -124,7 +129,6 @@ class StompHandler implements ChannelInterceptor {
             throw new StompRejectedException("the access token is malformed or not signed by Talkwire");
         }
         frame.setUser(new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
-        presence.connected(frame.getSessionId());
     }
 
     private void subscribe(StompHeaderAccessor frame, Principal user) {
