@@ -52,7 +52,7 @@ class SlowClientIT extends IntegrationTest {
                     stuckLeft = true;
                 }
             }
-            assertThat(receipts).allMatch(CompletableFuture::isDone);
+            StompTestClient.await(CompletableFuture.allOf(receipts.toArray(CompletableFuture[]::new)));
             assertThat(api.get("/api/rooms/" + room, alice.token()).json().get("onlineCount").asLong()).isEqualTo(1);
         }
     }
