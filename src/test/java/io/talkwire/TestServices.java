@@ -41,6 +41,10 @@ public final class TestServices {
     public static synchronized Map<String, Object> properties() {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("talkwire.jwt.secret", JWT_SECRET);
+        // generous for the tests that send in bulk from one session or one address; LimitsIT checks the defaults
+        properties.put("talkwire.limits.send-per-second", 1_000_000);
+        properties.put("talkwire.limits.send-burst", 1_000_000);
+        properties.put("talkwire.limits.login-failures", 1_000);
         if (!CONTAINERS) {
             return properties;
         }

@@ -1,9 +1,11 @@
 package io.talkwire.auth;
 
 import java.security.Principal;
+import java.util.Optional;
 
 import io.talkwire.auth.TokenService.TokenResponse;
 import io.talkwire.auth.UserService.User;
+import jakarta.servlet.http.HttpServletRequest;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -20,9 +22,12 @@ class AuthController {
 
     private final TokenService tokens;
 
-    AuthController(UserService users, TokenService tokens) {
+    private final LoginThrottle throttle;
+
+    AuthController(UserService users, TokenService tokens, LoginThrottle throttle) {
         this.users = users;
         this.tokens = tokens;
+        this.throttle = throttle;
     }
 
     @PostMapping("/api/auth/signup")
@@ -32,10 +37,19 @@ class AuthController {
     }
 
     @PostMapping("/api/auth/login")
-    TokenResponse login(@RequestBody Credentials credentials) {
-        return users.authenticate(credentials.username(), credentials.password())
-            .map(user -> tokens.issue(user.username()))
-            .orElseThrow(() -> new ResponseStatusException(HttpStatus.UNAUTHORIZED, "wrong username or password"));
+    TokenResponse login(@RequestBody Credentials credentials, HttpServletRequest request) {
+        String address = request.getRemoteAddr();
+        if (throttle.isBlocked(credentials.username(), address)) {
+            throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
+                    "too many failed logins; try again in " + LoginThrottle.WINDOW.toMinutes() + " minutes");
+        }
+        Optional<User> user = users.authenticate(credentials.username(), credentials.password());
+        if (user.isEmpty()) {
+            throttle.failed(credentials.username(), address);
+            throw new ResponseStatusException(HttpStatus.UNAUTHORIZED, "wrong username or password");
+        }
+        throttle.succeeded(user.get().username());
+        return tokens.issue(user.get().username());
     }
 
     @GetMapping("/api/me")

@@ -101,6 +101,10 @@ class SecurityConfig {
             new SecureRandom().nextBytes(random);
             secret = Base64.getEncoder().encodeToString(random);
         }
+        else if (secret.contains("change-me")) {
+            log.warn("talkwire.jwt.secret is the local-development default from docker-compose.yml: anyone can forge "
+                + "tokens. Set TALKWIRE_JWT_SECRET in .env before exposing Talkwire beyond this machine.");
+        }
         byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
         if (bytes.length < 32) {
             throw new IllegalStateException("talkwire.jwt.secret must be at least 32 bytes, it has " + bytes.length);

@@ -45,6 +45,10 @@ class ChatService {
             throw SendRejectedException.invalid("INVALID_CONTENT",
                     "content must be 1 to " + MAX_CONTENT + " characters after trimming, it has " + length);
         }
+        if (content.indexOf('\0') >= 0) {
+            // PostgreSQL text cannot hold U+0000; every other character is stored exactly as sent
+            throw SendRejectedException.invalid("INVALID_CONTENT", "content must not contain the character U+0000");
+        }
         String clientMessageId = request.clientMessageId();
         if (clientMessageId != null && (clientMessageId.isEmpty() || clientMessageId.length() > MAX_CLIENT_MESSAGE_ID)) {
             throw SendRejectedException.invalid("INVALID_CLIENT_MESSAGE_ID",

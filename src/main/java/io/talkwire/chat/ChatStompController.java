@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.dao.DataAccessException;
+import org.springframework.http.HttpStatus;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.handler.annotation.DestinationVariable;
@@ -44,8 +45,11 @@ class ChatStompController {
 
     private final MessageChannel clientOutboundChannel;
 
+    private final SendRateLimiter rateLimiter;
+
     ChatStompController(ChatService chat, JsonMapper json, SimpMessagingTemplate template,
-            @Qualifier("clientOutboundChannel") MessageChannel clientOutboundChannel) {
+            @Qualifier("clientOutboundChannel") MessageChannel clientOutboundChannel, SendRateLimiter rateLimiter) {
+        this.rateLimiter = rateLimiter;
         this.chat = chat;
         this.json = json;
         this.template = template;
@@ -54,6 +58,10 @@ class ChatStompController {
 
     @MessageMapping("rooms.{roomId}.send")
     void send(@DestinationVariable long roomId, Message<byte[]> frame, Principal user) {
+        if (!rateLimiter.tryAcquire(SimpMessageHeaderAccessor.getSessionId(frame.getHeaders()))) {
+            throw new SendRejectedException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+                    "too many messages: slow down and send this one again");
+        }
         chat.send(roomId, user.getName(), parse(frame.getPayload()));
         // Spring receipts only what the broker sees; a RECEIPT for /app is ours to send, after the commit.
         String receiptId = StompHeaderAccessor.wrap(frame).getReceipt();

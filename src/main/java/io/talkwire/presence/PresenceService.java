@@ -72,6 +72,17 @@ public class PresenceService {
         roomsWhere("session_id = ?", sessionId).forEach(roomId -> remove(roomId, "session_id = ?", sessionId));
     }
 
+    /** The subscriptions that {@code username} holds to the room on this instance. */
+    public List<Subscription> localSubscriptions(long roomId, String username) {
+        return jdbc.sql("SELECT session_id, subscription_id FROM presence WHERE room_id = ? AND username = ? AND instance_id = ?")
+            .params(roomId, username, instance.id())
+            .query(Subscription.class)
+            .list();
+    }
+
+    public record Subscription(String sessionId, String subscriptionId) {
+    }
+
     /** Removes this instance's rows of sessions that ended while their removal failed (the database was down). */
     void reconcile() {
         jdbc.sql("SELECT DISTINCT session_id FROM presence WHERE instance_id = ?")

@@ -1,6 +1,5 @@
 package io.talkwire.room;
 
-import io.talkwire.room.RoomEvents.MembershipChanged;
 import io.talkwire.room.RoomEvents.RoomAdded;
 import io.talkwire.room.RoomEvents.RoomRemoved;
 

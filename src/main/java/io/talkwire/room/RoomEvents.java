@@ -17,8 +17,4 @@ final class RoomEvents {
             this("ROOM_REMOVED", roomId);
         }
     }
-
-    /** Published inside the membership transaction; the notification goes out after the commit. */
-    record MembershipChanged(long roomId, String username, boolean added) {
-    }
 }

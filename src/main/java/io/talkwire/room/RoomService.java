@@ -5,7 +5,6 @@ import java.util.Optional;
 
 import io.talkwire.auth.UserService;
 import io.talkwire.room.Room.Kind;
-import io.talkwire.room.RoomEvents.MembershipChanged;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ApplicationEventPublisher;
@@ -46,8 +45,8 @@ public class RoomService {
     @Transactional
     public Room create(String owner, @Nullable String name, @Nullable String kind) {
         String trimmed = name == null ? "" : name.strip();
-        if (trimmed.isEmpty() || trimmed.length() > 100) {
-            throw badRequest("name must be 1 to 100 characters");
+        if (trimmed.isEmpty() || trimmed.codePointCount(0, trimmed.length()) > 100 || trimmed.indexOf('\0') >= 0) {
+            throw badRequest("name must be 1 to 100 characters, without U+0000");
         }
         if (!"PUBLIC".equals(kind) && !"PRIVATE".equals(kind)) {
             throw badRequest("kind must be PUBLIC or PRIVATE");

@@ -5,15 +5,34 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.messaging.simp.user.SimpUserRegistry;
 import org.springframework.messaging.simp.user.UserDestinationResolver;
 import org.springframework.messaging.support.AbstractSubscribableChannel;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.config.annotation.DelegatingWebSocketMessageBrokerConfiguration;
+import org.springframework.web.socket.messaging.SubProtocolWebSocketHandler;
 
 /**
- * What {@code @EnableWebSocketMessageBroker} sets up, with one change: user destinations resolve to RabbitMQ
- * exchange destinations that leave no queue behind ({@link ExchangeUserDestinationResolver}). The endpoints,
- * relay and interceptor are configured in {@link WebSocketConfig}.
+ * What {@code @EnableWebSocketMessageBroker} sets up, with two changes: user destinations resolve to RabbitMQ
+ * exchange destinations that leave no queue behind ({@link ExchangeUserDestinationResolver}), and ERROR frames are
+ * written before their session closes ({@link FlushBeforeCloseSession}). The endpoints, relay and interceptor are
+ * configured in {@link WebSocketConfig}.
  */
 @Configuration(proxyBeanMethods = false)
 class BrokerConfiguration extends DelegatingWebSocketMessageBrokerConfiguration {
+
+    /** Sessions that deliver their ERROR frame before they close ({@link FlushBeforeCloseSession}). */
+    @Bean
+    @Override
+    public WebSocketHandler subProtocolWebSocketHandler(AbstractSubscribableChannel clientInboundChannel,
+            AbstractSubscribableChannel clientOutboundChannel) {
+        SubProtocolWebSocketHandler handler = new SubProtocolWebSocketHandler(clientInboundChannel, clientOutboundChannel) {
+            @Override
+            protected WebSocketSession decorateSession(WebSocketSession session) {
+                return new FlushBeforeCloseSession(session, getSendTimeLimit(), getSendBufferSizeLimit());
+            }
+        };
+        handler.setPhase(getPhase());
+        return handler;
+    }
 
     @Bean
     @Override

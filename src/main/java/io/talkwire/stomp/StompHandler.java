@@ -6,14 +6,20 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.talkwire.TalkwireProperties;
+import io.talkwire.TalkwireProperties.Limits;
 import io.talkwire.presence.PresenceService;
 import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.context.annotation.Lazy;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
+import org.springframework.messaging.simp.user.SimpSession;
+import org.springframework.messaging.simp.user.SimpUser;
+import org.springframework.messaging.simp.user.SimpUserRegistry;
 import org.springframework.messaging.support.ChannelInterceptor;
 import org.springframework.messaging.support.MessageHeaderAccessor;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -25,7 +31,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The gate of every client frame: CONNECT must carry a valid token, only PROTOCOL.md's destinations pass,
- * a room topic only for users who may read the room. Room subscriptions, unsubscriptions and disconnects
+ * a room topic only for users who may read the room. A refused frame goes no further (nothing of it reaches
+ * RabbitMQ): the client gets an ERROR frame saying why ({@link StompErrorHandler}), and the connection is closed. Room subscriptions, unsubscriptions and disconnects
  * become presence changes (JOIN / LEAVE).
  */
 @Component
@@ -49,10 +56,20 @@ class StompHandler implements ChannelInterceptor {
 
     private final PresenceService presence;
 
-    StompHandler(JwtDecoder jwtDecoder, RoomService rooms, PresenceService presence) {
+    private final SimpUserRegistry users;
+
+    private final TokenExpiry tokenExpiry;
+
+    private final Limits limits;
+
+    StompHandler(JwtDecoder jwtDecoder, RoomService rooms, PresenceService presence, @Lazy SimpUserRegistry users,
+            TokenExpiry tokenExpiry, TalkwireProperties properties) {
         this.jwtDecoder = jwtDecoder;
         this.rooms = rooms;
         this.presence = presence;
+        this.users = users;
+        this.tokenExpiry = tokenExpiry;
+        this.limits = properties.limits();
     }
 
     @Override
@@ -87,8 +104,9 @@ class StompHandler implements ChannelInterceptor {
         String sessionId = frame.getSessionId();
         switch (frame.getCommand()) {
             case CONNECT, STOMP -> {
-                if (sent && ex == null) {
+                if (sent && ex == null && frame.getUser() instanceof JwtAuthenticationToken token) {
                     presence.connected(sessionId);
+                    tokenExpiry.schedule(sessionId, token.getToken().getExpiresAt());
                 }
             }
             case UNSUBSCRIBE -> {
@@ -96,7 +114,10 @@ class StompHandler implements ChannelInterceptor {
                     presence.unsubscribed(sessionId, frame.getSubscriptionId());
                 }
             }
-            case DISCONNECT -> presence.disconnected(sessionId);
+            case DISCONNECT -> {
+                tokenExpiry.cancel(sessionId);
+                presence.disconnected(sessionId);
+            }
             default -> { }
         }
     }
@@ -128,6 +149,10 @@ class StompHandler implements ChannelInterceptor {
         catch (JwtException malformed) {
             throw new StompRejectedException("the access token is malformed or not signed by Talkwire");
         }
+        SimpUser user = users.getUser(jwt.getSubject());
+        if (user != null && user.getSessions().size() >= limits.sessionsPerUser()) {
+            throw new StompRejectedException("too many sessions: at most " + limits.sessionsPerUser() + " per user");
+        }
         frame.setUser(new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
     }
 
@@ -135,6 +160,12 @@ class StompHandler implements ChannelInterceptor {
         String destination = frame.getDestination();
         if (destination == null || frame.getSubscriptionId() == null) {
             throw new StompRejectedException("SUBSCRIBE needs the headers destination and id");
+        }
+        SimpUser simpUser = users.getUser(user.getName());
+        SimpSession session = simpUser == null ? null : simpUser.getSession(frame.getSessionId());
+        if (session != null && session.getSubscriptions().size() >= limits.subscriptionsPerSession()) {
+            throw new StompRejectedException(
+                    "too many subscriptions: at most " + limits.subscriptionsPerSession() + " per session");
         }
         Matcher room = ROOM_TOPIC.matcher(destination);
         if (room.matches()) {

@@ -30,9 +30,12 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     private final InstanceLease instance;
 
+    private final SubscriptionRevoker subscriptionRevoker;
+
     WebSocketConfig(StompHandler stompHandler, RelayProperties relay, RabbitProperties rabbit,
-            TalkwireProperties talkwire, InstanceLease instance) {
+            TalkwireProperties talkwire, InstanceLease instance, SubscriptionRevoker subscriptionRevoker) {
         this.stompHandler = stompHandler;
+        this.subscriptionRevoker = subscriptionRevoker;
         this.relay = relay;
         this.rabbit = rabbit;
         this.talkwire = talkwire;
@@ -71,6 +74,11 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     @Override
     public void configureClientInboundChannel(ChannelRegistration registration) {
         registration.interceptors(stompHandler);
+    }
+
+    @Override
+    public void configureClientOutboundChannel(ChannelRegistration registration) {
+        registration.interceptors(subscriptionRevoker);
     }
 
     @Override

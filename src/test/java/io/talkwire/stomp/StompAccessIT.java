@@ -78,6 +78,17 @@ class StompAccessIT extends IntegrationTest {
         }
     }
 
+    /** A refusal right after CONNECTED once lost its ERROR frame to a close that came too early: never again. */
+    @Test
+    void aRefusalRightAfterConnectAlwaysCarriesItsErrorFrame() {
+        User user = api().newUser("hasty");
+        for (int i = 0; i < 30; i++) {
+            try (StompTestClient client = connect(user)) {
+                assertThat(client.refusedSubscribe("/topic/other")).contains("SUBSCRIBE is allowed only to");
+            }
+        }
+    }
+
     @Test
     void aNonMemberCannotSubscribeToAPrivateRoom() {
         Api api = api();

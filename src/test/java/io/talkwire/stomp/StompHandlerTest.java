@@ -2,9 +2,12 @@ package io.talkwire.stomp;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 
 import javax.crypto.spec.SecretKeySpec;
 
+import io.talkwire.TalkwireProperties;
+import io.talkwire.TalkwireProperties.Limits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,6 +25,7 @@ import org.springframework.security.oauth2.jwt.JwtEncoderParameters;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.web.socket.messaging.DefaultSimpUserRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,7 +42,8 @@ class StompHandlerTest {
     private final JwtEncoder encoder = NimbusJwtEncoder.withSecretKey(KEY).algorithm(MacAlgorithm.HS256).build();
 
     private final StompHandler handler = new StompHandler(
-            NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null);
+            NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null,
+            new DefaultSimpUserRegistry(), null, new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5)));
 
     private final ExecutorSubscribableChannel channel = new ExecutorSubscribableChannel();
 
