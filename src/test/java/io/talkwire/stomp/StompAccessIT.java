@@ -51,6 +51,21 @@ class StompAccessIT extends IntegrationTest {
     }
 
     @Test
+    void connectWithATokenOfAnotherAlgorithmIsRefusedEvenWithOurKey() throws Exception {
+        User user = api().newUser("mallory");
+        var key = new javax.crypto.spec.SecretKeySpec(io.talkwire.TestServices.JWT_SECRET.getBytes(), "HmacSHA384");
+        var hs384 = org.springframework.security.oauth2.jwt.NimbusJwtEncoder.withSecretKey(key)
+            .algorithm(org.springframework.security.oauth2.jose.jws.MacAlgorithm.HS384).build();
+        var claims = org.springframework.security.oauth2.jwt.JwtClaimsSet.builder().issuer("talkwire").subject(user.name())
+            .expiresAt(Instant.now().plusSeconds(600)).build();
+        String token = hs384.encode(org.springframework.security.oauth2.jwt.JwtEncoderParameters.from(
+                org.springframework.security.oauth2.jwt.JwsHeader.with(org.springframework.security.oauth2.jose.jws.MacAlgorithm.HS384).build(),
+                claims)).getTokenValue();
+        assertThat(refusedConnect("Bearer " + token)).contains("not signed by Talkwire");
+        assertThat(api().get("/api/me", token).status()).isEqualTo(401);
+    }
+
+    @Test
     void connectWithAnExpiredTokenIsRefused() {
         User user = api().newUser("late");
         String expired = tokens.issue(user.name(), Instant.now().minusSeconds(60)).accessToken();
@@ -59,7 +74,9 @@ class StompAccessIT extends IntegrationTest {
 
     @ParameterizedTest
     @ValueSource(strings = { "/topic/rooms.1", "/exchange/amq.topic/rooms.1", "/queue/events", "/amq/queue/anything",
-            "/temp-queue/x", "/app/rooms.1.sendx", "/app/other", "/user/queue/events" })
+            "/temp-queue/x", "/reply-queue/x", "/app/rooms.1.sendx", "/app/other", "/user/queue/events",
+            "/APP/rooms.1.send", "/app/../topic/rooms.1", "/app/rooms.1.send/../../topic/x", "/app/rooms.%31.send",
+            "/app//rooms.1.send", "/exchange/amq.direct/events-user.alice", "/user/alice/queue/events" })
     void sendingToAnythingButARoomSendDestinationIsRefused(String destination) {
         User user = api().newUser("sender");
         try (StompTestClient client = connect(user)) {
@@ -69,8 +86,15 @@ class StompAccessIT extends IntegrationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "/topic/#", "/topic/rooms.*", "/topic/rooms.#", "/exchange/amq.topic/#", "/queue/events",
-            "/topic/other", "/user/queue/other", "/amq/queue/x", "/topic/rooms.1.x", "/user/someone/queue/events" })
+    @ValueSource(strings = { "/topic/#", "/topic/rooms.*", "/topic/rooms.#", "/topic/*.*", "/exchange/amq.topic/#",
+            "/exchange/amq.topic/rooms.*", "/queue/events", "/topic/other", "/user/queue/other", "/amq/queue/x",
+            "/topic/rooms.1.x", "/user/someone/queue/events", "/user/someone/queue/errors", "/queue/events-user1",
+            "/queue/errors-useralice-1", "/exchange/amq.direct/events-user.alice", "/exchange/amq.direct/errors-userx-1",
+            "/temp-queue/x", "/reply-queue/x", "/TOPIC/rooms.1", "/Topic/rooms.1", "/topic/ROOMS.1",
+            "/topic/rooms..1", "/topic/rooms.1/../2", "/topic/rooms.%31", "/topic/rooms.-1", "/user/queue/events/../errors",
+            "/user/queue/events.x", "/topic/talkwire.revocations", "/topic/simp-user-registry",
+            "/topic/unresolved-user-destination",
+            "/topic/rooms.12345678901234567890123456789012345678901234567890123456789012345678901234567890" })
     void subscribingToWildcardsOrUnknownDestinationsIsRefused(String destination) {
         User user = api().newUser("snoop");
         try (StompTestClient client = connect(user)) {
