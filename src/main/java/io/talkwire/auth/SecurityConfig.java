@@ -1,5 +1,6 @@
 package io.talkwire.auth;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.talkwire.TalkwireProperties;
+import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,7 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.CorsConfigurationSource;
 import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
@@ -70,14 +73,25 @@ class SecurityConfig {
     @Bean
     AuthenticationEntryPoint problemEntryPoint(JsonMapper jsonMapper) {
         return (request, response, exception) -> {
-            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED,
-                "A valid bearer token is required");
-            problem.setTitle("Unauthorized");
-            response.setStatus(HttpStatus.UNAUTHORIZED.value());
             response.setHeader("WWW-Authenticate", "Bearer");
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            jsonMapper.writeValue(response.getOutputStream(), problem);
+            writeProblem(jsonMapper, response, HttpStatus.UNAUTHORIZED, "A valid bearer token is required");
         };
+    }
+
+    /** URLs the firewall refuses (encoded NUL, "..", ...): 400 as problem+json too, not the container's page. */
+    @Bean
+    RequestRejectedHandler requestRejectedHandler(JsonMapper jsonMapper) {
+        return (request, response, exception) -> writeProblem(jsonMapper, response, HttpStatus.BAD_REQUEST,
+                "the request URL contains characters that are not allowed");
+    }
+
+    private static void writeProblem(JsonMapper jsonMapper, HttpServletResponse response, HttpStatus status,
+            String detail) throws IOException {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setTitle(status.getReasonPhrase());
+        response.setStatus(status.value());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        jsonMapper.writeValue(response.getOutputStream(), problem);
     }
 
     @Bean
