@@ -62,6 +62,18 @@ final class RawStompClient implements WebSocket.Listener, AutoCloseable {
         socket.sendText(text, true).join();
     }
 
+    void sendBinary(byte[] bytes) {
+        socket.sendBinary(java.nio.ByteBuffer.wrap(bytes), true).join();
+    }
+
+    /** Every frame received so far, without waiting. */
+    List<Frame> drainFrames() {
+        List<Frame> drained = new ArrayList<>(skipped);
+        skipped.clear();
+        frames.drainTo(drained);
+        return drained;
+    }
+
     Frame next() {
         try {
             Frame frame = frames.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -131,6 +143,12 @@ final class RawStompClient implements WebSocket.Listener, AutoCloseable {
 
     void stall() {
         stalled = true;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, java.nio.ByteBuffer data, boolean last) {
+        webSocket.request(1);
+        return null;
     }
 
     @Override
