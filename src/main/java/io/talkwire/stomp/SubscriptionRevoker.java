@@ -3,6 +3,7 @@ package io.talkwire.stomp;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.talkwire.presence.InstanceLease;
 import io.talkwire.presence.PresenceService;
 import io.talkwire.presence.PresenceService.Subscription;
 import io.talkwire.room.Broadcaster;
@@ -59,8 +60,11 @@ class SubscriptionRevoker implements ChannelInterceptor {
 
     private final JsonMapper json;
 
+    private final InstanceLease instance;
+
     SubscriptionRevoker(RoomService rooms, PresenceService presence, @Lazy SimpMessagingTemplate template,
-            @Lazy @Qualifier("brokerChannel") MessageChannel brokerChannel, JsonMapper json) {
+            @Lazy @Qualifier("brokerChannel") MessageChannel brokerChannel, JsonMapper json, InstanceLease instance) {
+        this.instance = instance;
         this.rooms = rooms;
         this.presence = presence;
         this.template = template;
@@ -75,7 +79,7 @@ class SubscriptionRevoker implements ChannelInterceptor {
         if (change.added() || rooms.canRead(change.roomId(), change.username())) {
             return;
         }
-        Revocation revocation = new Revocation(change.roomId(), change.username());
+        Revocation revocation = new Revocation(change.roomId(), change.username(), instance.id());
         revokeHere(revocation);
         try {
             template.convertAndSend("/topic/" + ROUTING_KEY, (Object) revocation);
@@ -89,12 +93,17 @@ class SubscriptionRevoker implements ChannelInterceptor {
     @RabbitListener(bindings = @QueueBinding(value = @Queue(exclusive = "true", autoDelete = "true"),
             exchange = @Exchange(name = "amq.topic", type = ExchangeTypes.TOPIC, declare = "false"), key = ROUTING_KEY))
     void onRevocation(byte[] body) {
-        revokeHere(json.readValue(body, Revocation.class));
+        Revocation revocation = json.readValue(body, Revocation.class);
+        if (!instance.id().equals(revocation.fromInstance())) {
+            revokeHere(revocation);
+        }
     }
 
     private void revokeHere(Revocation revocation) {
         for (Subscription subscription : presence.localSubscriptions(revocation.roomId(), revocation.username())) {
-            revoked.add(key(subscription.sessionId(), subscription.subscriptionId()));
+            if (!revoked.add(key(subscription.sessionId(), subscription.subscriptionId()))) {
+                continue; // revoked already: a second UNSUBSCRIBE would make RabbitMQ close the session
+            }
             StompHeaderAccessor unsubscribe = StompHeaderAccessor.create(StompCommand.UNSUBSCRIBE);
             unsubscribe.setSessionId(subscription.sessionId());
             unsubscribe.setSubscriptionId(subscription.subscriptionId());
@@ -122,6 +131,6 @@ class SubscriptionRevoker implements ChannelInterceptor {
         return sessionId + "/" + subscriptionId;
     }
 
-    record Revocation(long roomId, String username) {
+    record Revocation(long roomId, String username, String fromInstance) {
     }
 }
