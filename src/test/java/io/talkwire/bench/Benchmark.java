@@ -1,0 +1,735 @@
+package io.talkwire.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import com.sun.management.OperatingSystemMXBean;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Talkwire's benchmark: the same STOMP-over-WebSocket clients and scenarios against Talkwire (the packaged jar,
+ * started here as a child process) and, as the baseline measured in the same run, against RabbitMQ's Web-STOMP
+ * plugin used directly (no auth, no persistence). Results go to bench/results as JSON, Markdown and a PNG chart.
+ *
+ * <p>Run with {@code bench/run.sh} (or {@code ./mvnw -Pbench verify}); options as {@code key=value} arguments:
+ * {@code seconds=15 sessions=1000}.
+ */
+public final class Benchmark {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final Map<String, String> options;
+
+    private final Map<String, Object> results = new LinkedHashMap<>();
+
+    private final List<String> markdown = new ArrayList<>();
+
+    private Process talkwire;
+
+    private int port;
+
+    private Benchmark(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String arg : args) {
+            for (String option : arg.trim().split("\\s+")) {
+                if (option.contains("=")) {
+                    options.put(option.substring(0, option.indexOf('=')), option.substring(option.indexOf('=') + 1));
+                }
+            }
+        }
+        Benchmark benchmark = new Benchmark(options);
+        try {
+            benchmark.run();
+        }
+        finally {
+            benchmark.stopTalkwire();
+        }
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        int seconds = intOption("seconds", 15);
+        startTalkwire();
+        Target talkwire = new Talkwire(port);
+        Target rabbit = new RabbitDirect();
+        results.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(), "started", Instant.now().toString()));
+        markdown.add("# Talkwire benchmark\n");
+        markdown.add("Same clients, same scenario, same run: Talkwire (relay + auth + PostgreSQL) vs RabbitMQ's Web-STOMP "
+                + "used directly (no auth, no persistence). " + Runtime.getRuntime().availableProcessors()
+                + " cores, everything on one machine. Ratio = Talkwire / RabbitMQ direct.\n");
+
+        fanOut(talkwire, rabbit, seconds);
+        List<Map<String, Object>> talkwireSteps = ceiling(talkwire);
+        List<Map<String, Object>> rabbitSteps = ceiling(rabbit);
+        ceilingReport(talkwireSteps, rabbitSteps);
+        connections(talkwire, rabbit, intOption("sessions", 1000));
+        persistence(seconds);
+
+        Path out = Path.of(options.getOrDefault("out", "bench/results"));
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
+        Files.writeString(out.resolve("results.md"), String.join("\n", markdown) + "\n");
+        LatencyChart.write(out.resolve("latency.png"), talkwireSteps, rabbitSteps);
+        System.out.println(String.join("\n", markdown));
+    }
+
+    // ------------------------------------------------------------------ scenario 1: fan-out latency
+
+    private void fanOut(Target talkwire, Target rabbit, int seconds) throws Exception {
+        Map<String, Object> t = measureFanOut(talkwire, 1, 20, 2, 50, seconds);
+        Map<String, Object> r = measureFanOut(rabbit, 1, 20, 2, 50, seconds);
+        results.put("fanOut", Map.of("talkwire", t, "rabbitDirect", r));
+        markdown.add("## 1. Fan-out latency (1 room, 20 subscribers, 2 publishers at 50 msg/s each: 2,000 deliveries/s)\n");
+        markdown.add("| | Talkwire | RabbitMQ direct | ratio |\n|---|---|---|---|");
+        for (String key : List.of("p50Ms", "p95Ms", "p99Ms", "maxMs")) {
+            markdown.add(row(key.replace("Ms", " (ms)"), t.get(key), r.get(key)));
+        }
+        markdown.add(row("delivered / expected", t.get("delivered") + " / " + t.get("expected"),
+                r.get("delivered") + " / " + r.get("expected")));
+        markdown.add(row("lost", t.get("lost"), r.get("lost")));
+        markdown.add(row("duplicated", t.get("duplicated"), r.get("duplicated")));
+        markdown.add(row("Talkwire CPU (cores)", t.get("serverCpuCores"), "-"));
+        markdown.add(row("load generator CPU (cores)", t.get("generatorCpuCores"), r.get("generatorCpuCores")));
+        markdown.add("");
+    }
+
+    /** R rooms x S subscribers x P publishers at a fixed rate; latency from send to each subscriber's receipt. */
+    private Map<String, Object> measureFanOut(Target target, int rooms, int subscribers, int publishers, int ratePerPublisher,
+            int seconds) throws Exception {
+        int warmup = Math.max(2, seconds / 5);
+        int total = (warmup + seconds) * ratePerPublisher;
+        List<String> roomIds = new ArrayList<>();
+        for (int r = 0; r < rooms; r++) {
+            roomIds.add(target.newRoom());
+        }
+        LatencyLog latencies = new LatencyLog(rooms * subscribers * publishers * seconds * ratePerPublisher + 1024);
+        AtomicLong duplicates = new AtomicLong();
+        AtomicLong delivered = new AtomicLong();
+        List<BenchStomp> clients = new ArrayList<>();
+        long[] measureFromHolder = { Long.MAX_VALUE };
+        for (String room : roomIds) {
+            for (int s = 0; s < subscribers; s++) {
+                BitSet[] seen = new BitSet[publishers];
+                for (int p = 0; p < publishers; p++) {
+                    seen[p] = new BitSet(total);
+                }
+                BenchStomp subscriber = target.connect(body -> {
+                    Probe probe = Probe.parse(body);
+                    if (probe == null) {
+                        return;
+                    }
+                    synchronized (seen) {
+                        if (seen[probe.publisher()].get(probe.n())) {
+                            duplicates.incrementAndGet();
+                            return;
+                        }
+                        seen[probe.publisher()].set(probe.n());
+                    }
+                    if (probe.sentNanos() >= measureFromHolder[0]) {
+                        delivered.incrementAndGet();
+                        latencies.add(System.nanoTime() - probe.sentNanos());
+                    }
+                });
+                subscriber.subscribe("s", target.topic(room)).get(30, TimeUnit.SECONDS);
+                clients.add(subscriber);
+            }
+        }
+        List<BenchStomp> publisherClients = new ArrayList<>();
+        for (int p = 0; p < publishers * rooms; p++) {
+            publisherClients.add(target.connect(body -> { }));
+        }
+        CpuMeter cpu = new CpuMeter(talkwire);
+        ScheduledExecutorService pacer = Executors.newScheduledThreadPool(Math.max(2, publishers * rooms));
+        AtomicLong measuredSent = new AtomicLong();
+        long start = System.nanoTime();
+        measureFromHolder[0] = start + TimeUnit.SECONDS.toNanos(warmup);
+        for (int r = 0; r < rooms; r++) {
+            for (int p = 0; p < publishers; p++) {
+                BenchStomp publisher = publisherClients.get(r * publishers + p);
+                String room = roomIds.get(r);
+                int publisherIndex = p;
+                AtomicInteger n = new AtomicInteger();
+                pacer.scheduleAtFixedRate(() -> {
+                    int i = n.getAndIncrement();
+                    if (i < total) {
+                        long now = System.nanoTime();
+                        target.publish(publisher, room, new Probe(publisherIndex, i, now).body());
+                        if (now >= measureFromHolder[0]) {
+                            measuredSent.incrementAndGet();
+                        }
+                    }
+                }, 0, 1_000_000 / ratePerPublisher, TimeUnit.MICROSECONDS);
+            }
+        }
+        TimeUnit.SECONDS.sleep(warmup);
+        cpu.start();
+        TimeUnit.SECONDS.sleep(seconds);
+        Map<String, Double> cpuUse = cpu.stop();
+        pacer.shutdownNow();
+        TimeUnit.SECONDS.sleep(3); // the last deliveries
+        long expected = measuredSent.get() * subscribers;
+        long received = delivered.get();
+        clients.forEach(BenchStomp::close);
+        publisherClients.forEach(BenchStomp::close);
+        Map<String, Object> result = latencies.summary();
+        result.put("expected", expected);
+        result.put("delivered", received);
+        result.put("lost", Math.max(0, expected - received));
+        result.put("duplicated", duplicates.get());
+        result.put("deliveriesPerSecond", Math.round(received / (double) seconds));
+        result.putAll(cpuUse);
+        return result;
+    }
+
+    // ------------------------------------------------------------------ scenario 2: ceiling
+
+    private List<Map<String, Object>> ceiling(Target target) throws Exception {
+        List<Map<String, Object>> steps = new ArrayList<>();
+        int stepSeconds = intOption("stepSeconds", 5);
+        for (int rate : new int[] { 50, 100, 200, 400, 800, 1600, 3200 }) {
+            Map<String, Object> step = measureFanOut(target, 1, 20, 2, rate, stepSeconds);
+            step.put("offeredDeliveriesPerSecond", 2 * 20 * rate);
+            steps.add(step);
+            System.out.println(target.name() + " ceiling step " + step);
+            if (((Number) step.get("lost")).longValue() > 0 || ((Number) step.get("p99Ms")).doubleValue() > 250) {
+                break;
+            }
+        }
+        return steps;
+    }
+
+    private void ceilingReport(List<Map<String, Object>> talkwire, List<Map<String, Object>> rabbit) {
+        long t = sustained(talkwire);
+        long r = sustained(rabbit);
+        results.put("ceiling", Map.of("talkwire", Map.of("steps", talkwire, "sustainedDeliveriesPerSecond", t),
+                "rabbitDirect", Map.of("steps", rabbit, "sustainedDeliveriesPerSecond", r)));
+        markdown.add("## 2. Ceiling (offered rate stepped up until loss or p99 > 250 ms)\n");
+        markdown.add("| | Talkwire | RabbitMQ direct | ratio |\n|---|---|---|---|");
+        markdown.add(row("highest sustained deliveries/s", t, r));
+        markdown.add("\n| offered deliveries/s | Talkwire p50 / p99 (ms), lost | RabbitMQ direct p50 / p99 (ms), lost |\n|---|---|---|");
+        for (int i = 0; i < Math.max(talkwire.size(), rabbit.size()); i++) {
+            Map<String, Object> ts = i < talkwire.size() ? talkwire.get(i) : null;
+            Map<String, Object> rs = i < rabbit.size() ? rabbit.get(i) : null;
+            Object offered = (ts != null ? ts : rs).get("offeredDeliveriesPerSecond");
+            markdown.add("| " + offered + " | " + stepCell(ts) + " | " + stepCell(rs) + " |");
+        }
+        markdown.add("\n![latency against offered load](latency.png)\n");
+    }
+
+    private static String stepCell(Map<String, Object> step) {
+        return step == null ? "-" : step.get("p50Ms") + " / " + step.get("p99Ms") + ", " + step.get("lost");
+    }
+
+    private static long sustained(List<Map<String, Object>> steps) {
+        long best = 0;
+        for (Map<String, Object> step : steps) {
+            if (((Number) step.get("lost")).longValue() == 0 && ((Number) step.get("p99Ms")).doubleValue() <= 250) {
+                best = Math.max(best, ((Number) step.get("deliveriesPerSecond")).longValue());
+            }
+        }
+        return best;
+    }
+
+    // ------------------------------------------------------------------ scenario 3: connections
+
+    private void connections(Target talkwire, Target rabbit, int sessions) throws Exception {
+        Map<String, Object> t = measureConnections(talkwire, sessions);
+        Map<String, Object> r = measureConnections(rabbit, sessions);
+        results.put("connections", Map.of("talkwire", t, "rabbitDirect", r));
+        markdown.add("## 3. Connections (" + sessions + " authenticated, subscribed sessions, then one broadcast)\n");
+        markdown.add("| | Talkwire | RabbitMQ direct | ratio |\n|---|---|---|---|");
+        for (String key : List.of("sessionsHeld", "connectsPerSecond", "broadcastReachedAll", "broadcastMs",
+                "rabbitConnections", "rabbitMemoryMb")) {
+            markdown.add(row(key, t.get(key), r.get(key)));
+        }
+        markdown.add(row("Talkwire heap used (MB)", t.get("talkwireHeapMb"), "-"));
+        markdown.add(row("Talkwire RSS (MB)", t.get("talkwireRssMb"), "-"));
+        markdown.add(row("Talkwire RSS per session (KB)", t.get("talkwireRssPerSessionKb"), "-"));
+        markdown.add("");
+    }
+
+    private Map<String, Object> measureConnections(Target target, int sessions) throws Exception {
+        String room = target.newRoom();
+        AtomicInteger reached = new AtomicInteger();
+        String marker = "broadcast-" + UUID.randomUUID();
+        List<BenchStomp> clients = new ArrayList<>();
+        long start = System.nanoTime();
+        String failure = null;
+        ExecutorService connectors = Executors.newFixedThreadPool(16);
+        List<CompletableFuture<BenchStomp>> pending = new ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            pending.add(CompletableFuture.supplyAsync(() -> {
+                BenchStomp client = target.connect(body -> {
+                    if (body.contains(marker)) {
+                        reached.incrementAndGet();
+                    }
+                });
+                client.subscribe("s", target.topic(room)).join();
+                return client;
+            }, connectors));
+        }
+        for (CompletableFuture<BenchStomp> client : pending) {
+            try {
+                clients.add(client.get(120, TimeUnit.SECONDS));
+            }
+            catch (Exception ex) {
+                failure = String.valueOf(ex.getCause() == null ? ex : ex.getCause());
+            }
+        }
+        connectors.shutdown();
+        double connectSeconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("sessionsRequested", sessions);
+        result.put("sessionsHeld", clients.size());
+        result.put("connectsPerSecond", Math.round(clients.size() / connectSeconds));
+        if (failure != null) {
+            result.put("firstFailure", failure);
+        }
+        if (target instanceof Talkwire) {
+            ProcessMemory memory = ProcessMemory.of(talkwire.pid());
+            result.put("talkwireHeapMb", memory.heapMb());
+            result.put("talkwireRssMb", memory.rssMb());
+            result.put("talkwireRssPerSessionKb", clients.isEmpty() ? 0 : memory.rssMb() * 1024 / clients.size());
+        }
+        JsonNode overview = rabbitApi("/api/overview");
+        JsonNode node = rabbitApi("/api/nodes").get(0);
+        result.put("rabbitConnections", overview.path("object_totals").path("connections").asLong());
+        result.put("rabbitMemoryMb", node.path("mem_used").asLong() / (1024 * 1024));
+        long broadcastStart = System.nanoTime();
+        target.broadcast(room, "{\"content\":\"" + marker + "\"}");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (reached.get() < clients.size() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        result.put("broadcastReachedAll", reached.get() == clients.size());
+        result.put("broadcastReached", reached.get());
+        result.put("broadcastMs", Math.round((System.nanoTime() - broadcastStart) / 1e6));
+        ExecutorService closers = Executors.newFixedThreadPool(16);
+        clients.forEach(client -> closers.submit(client::close));
+        closers.shutdown();
+        closers.awaitTermination(2, TimeUnit.MINUTES);
+        return result;
+    }
+
+    // ------------------------------------------------------------------ scenario 4: persistence
+
+    private void persistence(int seconds) throws Exception {
+        Talkwire target = new Talkwire(port);
+        Map<String, Object> oneRoom = measureReceipts(target, 1, 20, seconds);
+        Map<String, Object> manyRooms = measureReceipts(target, 20, 20, seconds);
+        Map<String, Object> jdbcOne = measureJdbcInserts(target, 1, 20, seconds);
+        Map<String, Object> jdbcMany = measureJdbcInserts(target, 20, 20, seconds);
+        results.put("persistence", Map.of("talkwireOneRoom", oneRoom, "talkwireManyRooms", manyRooms,
+                "jdbcOneRoom", jdbcOne, "jdbcManyRooms", jdbcMany));
+        markdown.add("## 4. Persistence (20 senders, each waiting for its RECEIPT, i.e. the commit)\n");
+        markdown.add("| | Talkwire receipted msg/s | plain JDBC insert loop rows/s | ratio |\n|---|---|---|---|");
+        markdown.add(row("one room", oneRoom.get("perSecond"), jdbcOne.get("perSecond")));
+        markdown.add(row("20 rooms", manyRooms.get("perSecond"), jdbcMany.get("perSecond")));
+        markdown.add("");
+    }
+
+    private Map<String, Object> measureReceipts(Talkwire target, int rooms, int senders, int seconds) throws Exception {
+        List<String> roomIds = new ArrayList<>();
+        for (int r = 0; r < rooms; r++) {
+            roomIds.add(target.newRoom());
+        }
+        AtomicLong receipted = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        ExecutorService pool = Executors.newFixedThreadPool(senders);
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            String room = roomIds.get(s % rooms);
+            BenchStomp client = target.connect(body -> { });
+            int sender = s;
+            done.add(CompletableFuture.runAsync(() -> {
+                int n = 0;
+                while (System.nanoTime() < end) {
+                    String id = sender + "-" + n++;
+                    client.sendWithReceipt(target.sendDestination(room), "{\"content\":\"persist " + id + "\",\"clientMessageId\":\"" + id + "\"}", id).join();
+                    receipted.incrementAndGet();
+                }
+                client.close();
+            }, pool));
+        }
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(seconds + 60L, TimeUnit.SECONDS);
+        pool.shutdown();
+        return Map.of("receipted", receipted.get(), "perSecond", Math.round(receipted.get() / (double) seconds));
+    }
+
+    /** The baseline: the same table, plain autocommitted INSERTs from as many threads, no Talkwire in between. */
+    private Map<String, Object> measureJdbcInserts(Talkwire target, int rooms, int threads, int seconds) throws Exception {
+        List<Long> roomIds = new ArrayList<>();
+        for (int r = 0; r < rooms; r++) {
+            roomIds.add(Long.parseLong(target.newRoom()));
+        }
+        String url = options.getOrDefault("jdbcUrl", "jdbc:postgresql://localhost:5432/talkwire");
+        AtomicLong inserted = new AtomicLong();
+        AtomicLong seq = new AtomicLong(1_000_000);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            long room = roomIds.get(t % rooms);
+            done.add(CompletableFuture.runAsync(() -> {
+                try (Connection db = DriverManager.getConnection(url, "talkwire", "talkwire");
+                        PreparedStatement insert = db.prepareStatement("INSERT INTO messages (id, room_id, seq, sender, "
+                                + "content, client_message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?, now())")) {
+                    while (System.nanoTime() < end) {
+                        insert.setObject(1, UUID.randomUUID());
+                        insert.setLong(2, room);
+                        insert.setLong(3, seq.incrementAndGet());
+                        insert.setString(4, target.username);
+                        insert.setString(5, "jdbc baseline");
+                        insert.setString(6, UUID.randomUUID().toString());
+                        insert.executeUpdate();
+                        inserted.incrementAndGet();
+                    }
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }, pool));
+        }
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(seconds + 60L, TimeUnit.SECONDS);
+        pool.shutdown();
+        return Map.of("inserted", inserted.get(), "perSecond", Math.round(inserted.get() / (double) seconds));
+    }
+
+    // ------------------------------------------------------------------ targets
+
+    interface Target {
+
+        String name();
+
+        BenchStomp connect(Consumer<String> onMessage);
+
+        String newRoom();
+
+        String topic(String room);
+
+        void publish(BenchStomp client, String room, String body);
+
+        void broadcast(String room, String body);
+    }
+
+    /** Talkwire: signup/login with JWTs, SEND to /app (committed, then relayed), REST for the broadcast. */
+    final class Talkwire implements Target {
+
+        final String username = "bench_" + UUID.randomUUID().toString().substring(0, 8);
+
+        private final String base;
+
+        private final String token;
+
+        Talkwire(int port) throws Exception {
+            this.base = "http://localhost:" + port;
+            http("POST", "/api/auth/signup", null, "{\"username\":\"" + username + "\",\"password\":\"bench-password\"}");
+            this.token = http("POST", "/api/auth/login", null, "{\"username\":\"" + username + "\",\"password\":\"bench-password\"}")
+                .get("accessToken").asString();
+        }
+
+        @Override
+        public String name() {
+            return "Talkwire";
+        }
+
+        @Override
+        public BenchStomp connect(Consumer<String> onMessage) {
+            return BenchStomp.connect(base.replace("http", "ws") + "/ws", Map.of("Authorization", "Bearer " + token), onMessage);
+        }
+
+        @Override
+        public String newRoom() {
+            try {
+                return http("POST", "/api/rooms", token, "{\"name\":\"bench\",\"kind\":\"PUBLIC\"}").get("id").asString();
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+
+        @Override
+        public String topic(String room) {
+            return "/topic/rooms." + room;
+        }
+
+        String sendDestination(String room) {
+            return "/app/rooms." + room + ".send";
+        }
+
+        @Override
+        public void publish(BenchStomp client, String room, String body) {
+            client.send(sendDestination(room), body);
+        }
+
+        @Override
+        public void broadcast(String room, String body) {
+            try {
+                http("POST", "/api/rooms/" + room + "/messages", token, body);
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+
+        private JsonNode http(String method, String path, String bearer, String body) throws Exception {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body));
+            if (bearer != null) {
+                request.header("Authorization", "Bearer " + bearer);
+            }
+            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() >= 300) {
+                throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
+            }
+            return JSON.readTree(response.body());
+        }
+    }
+
+    /** RabbitMQ's Web-STOMP plugin used directly: the same frames to /topic/..., no auth beyond guest, nothing stored. */
+    static final class RabbitDirect implements Target {
+
+        @Override
+        public String name() {
+            return "RabbitMQ direct";
+        }
+
+        @Override
+        public BenchStomp connect(Consumer<String> onMessage) {
+            return BenchStomp.connect("ws://localhost:15674/ws", Map.of("login", "guest", "passcode", "guest", "host", "/"), onMessage);
+        }
+
+        @Override
+        public String newRoom() {
+            return "bench-" + UUID.randomUUID().toString().substring(0, 8);
+        }
+
+        @Override
+        public String topic(String room) {
+            return "/topic/" + room;
+        }
+
+        @Override
+        public void publish(BenchStomp client, String room, String body) {
+            client.send(topic(room), body);
+        }
+
+        @Override
+        public void broadcast(String room, String body) {
+            BenchStomp client = connect(b -> { });
+            client.sendWithReceipt(topic(room), body, "broadcast").join();
+            client.close();
+        }
+    }
+
+    /** What each benchmark message carries: who sent it, its number, and when (this JVM's nanoTime). */
+    record Probe(int publisher, int n, long sentNanos) {
+
+        String body() {
+            return "{\"content\":\"probe:" + publisher + ":" + n + ":" + sentNanos + "\"}";
+        }
+
+        static Probe parse(String body) {
+            int at = body.indexOf("probe:");
+            if (at < 0) {
+                return null;
+            }
+            int end = body.indexOf('"', at);
+            String[] parts = body.substring(at + 6, end).split(":");
+            return new Probe(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
+        }
+    }
+
+    // ------------------------------------------------------------------ measuring
+
+    /** Latencies in microseconds, summarized as percentiles in milliseconds. */
+    static final class LatencyLog {
+
+        private final long[] micros;
+
+        private final AtomicInteger size = new AtomicInteger();
+
+        LatencyLog(int capacity) {
+            this.micros = new long[capacity];
+        }
+
+        void add(long nanos) {
+            int i = size.getAndIncrement();
+            if (i < micros.length) {
+                micros[i] = nanos / 1000;
+            }
+        }
+
+        Map<String, Object> summary() {
+            long[] sorted = Arrays.copyOf(micros, Math.min(size.get(), micros.length));
+            Arrays.sort(sorted);
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("p50Ms", percentile(sorted, 0.50));
+            summary.put("p95Ms", percentile(sorted, 0.95));
+            summary.put("p99Ms", percentile(sorted, 0.99));
+            summary.put("maxMs", sorted.length == 0 ? 0 : Math.round(sorted[sorted.length - 1] / 100.0) / 10.0);
+            return summary;
+        }
+
+        private static double percentile(long[] sorted, double p) {
+            if (sorted.length == 0) {
+                return 0;
+            }
+            return Math.round(sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] / 100.0) / 10.0;
+        }
+    }
+
+    /** CPU used by Talkwire's process and by this load generator over the measured window, in cores. */
+    static final class CpuMeter {
+
+        private final Process server;
+
+        private long wallStart;
+
+        private long serverStart;
+
+        private long selfStart;
+
+        CpuMeter(Process server) {
+            this.server = server;
+        }
+
+        void start() {
+            wallStart = System.nanoTime();
+            serverStart = server == null ? 0 : server.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+            selfStart = self();
+        }
+
+        Map<String, Double> stop() {
+            double wall = System.nanoTime() - wallStart;
+            long serverCpu = server == null ? 0 : server.info().totalCpuDuration().map(Duration::toNanos).orElse(0L) - serverStart;
+            return Map.of("serverCpuCores", Math.round(serverCpu / wall * 100) / 100.0, "generatorCpuCores",
+                    Math.round((self() - selfStart) / wall * 100) / 100.0);
+        }
+
+        private static long self() {
+            return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        }
+    }
+
+    record ProcessMemory(long heapMb, long rssMb) {
+
+        static ProcessMemory of(long pid) throws Exception {
+            long rssKb = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(line -> line.startsWith("VmRSS:"))
+                .mapToLong(line -> Long.parseLong(line.replaceAll("\\D", "")))
+                .findFirst()
+                .orElse(0);
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(pid), "GC.heap_info").redirectErrorStream(true).start();
+            String heapInfo = new String(jcmd.getInputStream().readAllBytes());
+            jcmd.waitFor();
+            java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(heapInfo);
+            return new ProcessMemory(used.find() ? Long.parseLong(used.group(1)) / 1024 : -1, rssKb / 1024);
+        }
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void startTalkwire() throws Exception {
+        port = intOption("port", 18080);
+        Path jar;
+        try (var files = Files.list(Path.of("target"))) {
+            jar = files.filter(f -> f.getFileName().toString().matches("talkwire-.*\\.jar")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no target/talkwire-*.jar: package first"));
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + options.getOrDefault("heap", "1g"), "-jar", jar.toString(), "--server.port=" + port,
+                "--talkwire.jwt.secret=benchmark-secret-benchmark-secret-0123456789",
+                "--talkwire.limits.send-per-second=1000000", "--talkwire.limits.send-burst=1000000",
+                "--talkwire.limits.sessions-per-user=1000000", "--talkwire.limits.login-failures=1000000",
+                "--logging.level.root=WARN"));
+        talkwire = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(Path.of("target", "bench-talkwire.log").toFile())
+            .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200) {
+                    return;
+                }
+            }
+            catch (IOException starting) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("Talkwire did not become healthy; see target/bench-talkwire.log");
+    }
+
+    private void stopTalkwire() {
+        if (talkwire != null) {
+            talkwire.destroy();
+        }
+    }
+
+    private JsonNode rabbitApi(String path) throws Exception {
+        String auth = java.util.Base64.getEncoder().encodeToString("guest:guest".getBytes());
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:15672" + path))
+            .header("Authorization", "Basic " + auth).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
+    }
+
+    private int intOption(String name, int fallback) {
+        return Integer.parseInt(options.getOrDefault(name, String.valueOf(fallback)));
+    }
+
+    private static String row(String label, Object talkwire, Object rabbit) {
+        String ratio = "-";
+        if (talkwire instanceof Number t && rabbit instanceof Number r && r.doubleValue() != 0) {
+            ratio = String.format("%.2fx", t.doubleValue() / r.doubleValue());
+        }
+        return "| " + label + " | " + talkwire + " | " + rabbit + " | " + ratio + " |";
+    }
+
+    static boolean listening(int port) {
+        try (Socket socket = new Socket("localhost", port)) {
+            return true;
+        }
+        catch (IOException ex) {
+            return false;
+        }
+    }
+}
