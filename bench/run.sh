@@ -5,6 +5,7 @@
 # rabbitmq_management enabled (this script enables them). Results: bench/results/{results.json,results.md,latency.png}
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. .ci/jdk.sh
 rabbitmq-plugins -q enable rabbitmq_stomp rabbitmq_web_stomp rabbitmq_management
 for port in 61613 15674 15672; do
   for _ in $(seq 60); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 1; done

@@ -35,7 +35,7 @@ class ChatController {
     /** 201 for a new message; 200 with the stored one when the clientMessageId was sent before. */
     @PostMapping("/api/rooms/{id}/messages")
     ResponseEntity<ChatMessage> send(@PathVariable long id, @RequestBody SendRequest request, Principal me) {
-        Appended appended = chat.send(id, me.getName(), request);
+        Appended appended = chat.sendAndWait(id, me.getName(), request);
         return ResponseEntity.status(appended.created() ? HttpStatus.CREATED : HttpStatus.OK).body(appended.message());
     }
 }

@@ -1,6 +1,8 @@
 package io.talkwire.chat;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import io.talkwire.chat.ChatEvents.MessageEvent;
 import io.talkwire.chat.ChatEvents.SendRequest;
@@ -9,7 +11,6 @@ import io.talkwire.room.Broadcaster;
 import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.web.server.ResponseStatusException;
@@ -28,17 +29,21 @@ class ChatService {
 
     private final Broadcaster broadcaster;
 
-    ChatService(MessageStore store, RoomService rooms, Broadcaster broadcaster) {
+    private final GroupCommit groupCommit;
+
+    ChatService(MessageStore store, RoomService rooms, Broadcaster broadcaster, GroupCommit groupCommit) {
         this.store = store;
         this.rooms = rooms;
         this.broadcaster = broadcaster;
+        this.groupCommit = groupCommit;
     }
 
     /**
-     * Commits the message, then publishes it to the room. Returns once it is durable, so the caller may
-     * acknowledge it. A repeated clientMessageId returns the stored message and publishes nothing.
+     * Validates the send, then hands it to the group commit. The future completes once the message is durable and
+     * published to the room, so the caller may acknowledge it; a repeated clientMessageId completes with the stored
+     * message and publishes nothing. Invalid sends fail at once.
      */
-    Appended send(long roomId, String sender, SendRequest request) {
+    CompletableFuture<Appended> send(long roomId, String sender, SendRequest request) {
         String content = request.content() == null ? "" : request.content().strip();
         int length = content.codePointCount(0, content.length());
         if (length == 0 || length > MAX_CONTENT) {
@@ -54,24 +59,21 @@ class ChatService {
             throw SendRejectedException.invalid("INVALID_CLIENT_MESSAGE_ID",
                     "clientMessageId must be 1 to " + MAX_CLIENT_MESSAGE_ID + " characters");
         }
-        if (!rooms.canRead(roomId, sender)) {
-            throw new SendRejectedException(HttpStatus.NOT_FOUND, "NOT_FOUND", "room " + roomId + " not found");
-        }
-        Appended appended = append(roomId, sender, content, clientMessageId);
-        if (appended.created()) {
-            broadcaster.toRoom(roomId, new MessageEvent(appended.message()));
-        }
-        return appended;
+        return groupCommit.submit(roomId, sender, content, clientMessageId).thenApply(appended -> {
+            if (appended.created()) {
+                broadcaster.toRoom(roomId, new MessageEvent(appended.message()));
+            }
+            return appended;
+        });
     }
 
-    private Appended append(long roomId, String sender, String content, @Nullable String clientMessageId) {
+    /** {@link #send} for callers that wait (REST): the failure as it was thrown, not wrapped. */
+    Appended sendAndWait(long roomId, String sender, SendRequest request) {
         try {
-            return store.append(roomId, sender, content, clientMessageId);
+            return send(roomId, sender, request).join();
         }
-        catch (DuplicateKeyException concurrentRetry) {
-            // the same clientMessageId committed by a concurrent send just now: that one is the message
-            return store.find(roomId, sender, clientMessageId).map(m -> new Appended(m, false))
-                .orElseThrow(() -> concurrentRetry);
+        catch (CompletionException ex) {
+            throw ex.getCause() instanceof RuntimeException cause ? cause : ex;
         }
     }
 

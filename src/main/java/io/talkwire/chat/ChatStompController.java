@@ -1,6 +1,7 @@
 package io.talkwire.chat;
 
 import java.security.Principal;
+import java.util.concurrent.CompletionException;
 
 import io.talkwire.chat.ChatEvents.ErrorEvent;
 import io.talkwire.chat.ChatEvents.SendRequest;
@@ -23,6 +24,7 @@ import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.stereotype.Controller;
+import org.springframework.transaction.TransactionException;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -62,8 +64,19 @@ class ChatStompController {
             throw new SendRejectedException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
                     "too many messages: slow down and send this one again");
         }
-        chat.send(roomId, user.getName(), parse(frame.getPayload()));
-        // Spring receipts only what the broker sees; a RECEIPT for /app is ours to send, after the commit.
+        chat.send(roomId, user.getName(), parse(frame.getPayload())).whenComplete((appended, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                failed(cause instanceof Exception ex ? ex : new IllegalStateException(cause), frame, user);
+            }
+            else {
+                receipt(frame);
+            }
+        });
+    }
+
+    /** Spring receipts only what the broker sees; a RECEIPT for /app is ours to send, after the commit. */
+    private void receipt(Message<byte[]> frame) {
         String receiptId = StompHeaderAccessor.wrap(frame).getReceipt();
         if (receiptId != null) {
             StompHeaderAccessor receipt = StompHeaderAccessor.create(StompCommand.RECEIPT);
@@ -78,11 +91,8 @@ class ChatStompController {
     void failed(Exception ex, Message<byte[]> frame, Principal user) {
         ErrorEvent error = switch (ex) {
             case SendRejectedException rejected -> event(rejected.code(), rejected.getReason(), frame);
-            case DataAccessException unavailable -> {
-                log.warn("Send to {} failed: {}", SimpMessageHeaderAccessor.getDestination(frame.getHeaders()),
-                        unavailable.getMessage());
-                yield event("UNAVAILABLE", "the message could not be stored; it was not sent, try again", frame);
-            }
+            case DataAccessException unavailable -> unavailable(unavailable, frame);
+            case TransactionException unavailable -> unavailable(unavailable, frame);
             default -> {
                 log.error("Send to {} failed", SimpMessageHeaderAccessor.getDestination(frame.getHeaders()), ex);
                 yield event("INTERNAL", "the message could not be sent", frame);
@@ -92,6 +102,11 @@ class ChatStompController {
         headers.setSessionId(SimpMessageHeaderAccessor.getSessionId(frame.getHeaders()));
         headers.setLeaveMutable(true);
         template.convertAndSendToUser(user.getName(), "/queue/errors", error, headers.getMessageHeaders());
+    }
+
+    private ErrorEvent unavailable(Exception ex, Message<byte[]> frame) {
+        log.warn("Send to {} failed: {}", SimpMessageHeaderAccessor.getDestination(frame.getHeaders()), ex.getMessage());
+        return event("UNAVAILABLE", "the message could not be stored; it was not sent, try again", frame);
     }
 
     private SendRequest parse(byte[] body) {

@@ -1,16 +1,16 @@
 package io.talkwire.chat;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-
-import org.jspecify.annotations.Nullable;
+import java.util.stream.Collectors;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.annotation.Transactional;
 
 /** Messages in PostgreSQL, numbered 1, 2, 3, ... per room with no gap. */
 @Repository
@@ -25,30 +25,44 @@ class MessageStore {
     }
 
     /**
-     * Stores a message unless the same (room, sender, clientMessageId) is already stored. The room's counter row
-     * is bumped in the same transaction: its row lock orders concurrent senders, and a rollback returns the number.
-     * Two concurrent sends of one clientMessageId: the second fails on the unique index (DuplicateKeyException)
-     * and is rolled back, so its number is not used either.
+     * Takes the next {@code count} numbers of a room and returns the last. Called inside the sending transaction:
+     * the room row stays locked until the commit, which orders concurrent senders, and a rollback returns the
+     * numbers, so seq has no gaps.
      */
-    @Transactional
-    Appended append(long roomId, String sender, String content, @Nullable String clientMessageId) {
-        if (clientMessageId != null) {
-            Optional<ChatMessage> existing = find(roomId, sender, clientMessageId);
-            if (existing.isPresent()) {
-                return new Appended(existing.get(), false);
-            }
-        }
-        long seq = jdbc.sql("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
-            .param(roomId)
+    long takeSeqs(long roomId, int count) {
+        return jdbc.sql("UPDATE rooms SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq")
+            .params(count, roomId)
             .query(Long.class)
             .single();
-        var message = new ChatMessage(UUID.randomUUID().toString(), roomId, seq, sender, content, clientMessageId,
-                Instant.now().truncatedTo(ChronoUnit.MILLIS));
-        jdbc.sql("INSERT INTO messages (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .params(UUID.fromString(message.id()), roomId, seq, sender, content, clientMessageId,
-                    java.sql.Timestamp.from(message.sentAt()))
-            .update();
-        return new Appended(message, true);
+    }
+
+    /** One multi-row INSERT for a batch. */
+    void insertAll(List<ChatMessage> messages) {
+        StringBuilder sql = new StringBuilder("INSERT INTO messages (" + COLUMNS + ") VALUES ");
+        List<Object> params = new ArrayList<>(messages.size() * 7);
+        for (ChatMessage message : messages) {
+            sql.append(params.isEmpty() ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?)");
+            Collections.addAll(params, UUID.fromString(message.id()), message.roomId(), message.seq(), message.sender(),
+                    message.content(), message.clientMessageId(), Timestamp.from(message.sentAt()));
+        }
+        jdbc.sql(sql.toString()).params(params).update();
+    }
+
+    /** The stored messages of a room with these clientMessageIds, keyed by sender + "\n" + clientMessageId. */
+    Map<String, ChatMessage> findAll(long roomId, List<String> clientMessageIds) {
+        if (clientMessageIds.isEmpty()) {
+            return Map.of();
+        }
+        List<Object> params = new ArrayList<>(clientMessageIds.size() + 1);
+        params.add(roomId);
+        params.addAll(clientMessageIds);
+        String placeholders = String.join(", ", Collections.nCopies(clientMessageIds.size(), "?"));
+        return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE room_id = ? AND client_message_id IN (" + placeholders + ")")
+            .params(params)
+            .query(ChatMessage.class)
+            .list()
+            .stream()
+            .collect(Collectors.toMap(m -> m.sender() + "\n" + m.clientMessageId(), m -> m));
     }
 
     Optional<ChatMessage> find(long roomId, String sender, String clientMessageId) {

@@ -54,7 +54,6 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     public void configureMessageBroker(MessageBrokerRegistry registry) {
         registry.setApplicationDestinationPrefixes("/app");
         registry.setPathMatcher(new AntPathMatcher("."));
-        registry.setPreservePublishOrder(true);
         registry.enableStompBrokerRelay("/topic", "/queue", "/exchange")
             .setRelayHost(rabbit.determineHost())
             .setRelayPort(relay.port())

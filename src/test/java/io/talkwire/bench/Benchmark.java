@@ -86,6 +86,11 @@ public final class Benchmark {
         startTalkwire();
         Target talkwire = new Talkwire(port);
         Target rabbit = new RabbitDirect();
+        if (options.containsKey("profileRate")) {
+            // one fan-out run at a given rate per publisher, for profiling (jfr=true records target/bench.jfr)
+            System.out.println(measureFanOut(talkwire, 1, 20, 2, intOption("profileRate", 200), seconds));
+            return;
+        }
         results.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(), "started", Instant.now().toString()));
         markdown.add("# Talkwire benchmark\n");
         markdown.add("Same clients, same scenario, same run: Talkwire (relay + auth + PostgreSQL) vs RabbitMQ's Web-STOMP "
@@ -679,6 +684,9 @@ public final class Benchmark {
                 "--talkwire.limits.send-per-second=1000000", "--talkwire.limits.send-burst=1000000",
                 "--talkwire.limits.sessions-per-user=1000000", "--talkwire.limits.login-failures=1000000",
                 "--logging.level.root=WARN"));
+        if (Boolean.parseBoolean(options.get("jfr"))) {
+            command.add(1, "-XX:StartFlightRecording=filename=target/bench.jfr,settings=profile,dumponexit=true");
+        }
         talkwire = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(Path.of("target", "bench-talkwire.log").toFile())
             .start();
