@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Talkwire's benchmark: Talkwire vs RabbitMQ's Web-STOMP used directly, in one run on this machine.
-# Usage: bench/run.sh [seconds=15] [sessions=1000] [stepSeconds=5]
+# Usage: bench/run.sh [seconds=15] [stepSeconds=5] [sessions=700]
 # Needs the local PostgreSQL (database talkwire) and RabbitMQ with rabbitmq_stomp, rabbitmq_web_stomp and
 # rabbitmq_management enabled (this script enables them). Results: bench/results/{results.json,results.md,latency.png}
 set -euo pipefail

@@ -39,8 +39,9 @@ import tools.jackson.databind.json.JsonMapper;
  * started here as a child process) and, as the baseline measured in the same run, against RabbitMQ's Web-STOMP
  * plugin used directly (no auth, no persistence). Results go to bench/results as JSON, Markdown and a PNG chart.
  *
- * <p>Run with {@code bench/run.sh} (or {@code ./mvnw -Pbench verify}); options as {@code key=value} arguments:
- * {@code seconds=15 sessions=1000}.
+ * <p>Run with {@code bench/run.sh} (or {@code ./mvnw -Pbench verify -Dbench.args="..."}); options as
+ * {@code key=value} arguments: {@code seconds=15} (per measured run), {@code stepSeconds=5} (per ceiling step),
+ * {@code sessions=700} (scenario 3), {@code profileRate=200 jfr=true} (one fan-out run only, recorded with JFR).
  */
 public final class Benchmark {
 
@@ -101,7 +102,7 @@ public final class Benchmark {
         List<Map<String, Object>> talkwireSteps = ceiling(talkwire);
         List<Map<String, Object>> rabbitSteps = ceiling(rabbit);
         ceilingReport(talkwireSteps, rabbitSteps);
-        connections(talkwire, rabbit, intOption("sessions", 1000));
+        connections(talkwire, rabbit, intOption("sessions", 700));
         persistence(seconds);
 
         Path out = Path.of(options.getOrDefault("out", "bench/results"));
@@ -225,7 +226,7 @@ public final class Benchmark {
     private List<Map<String, Object>> ceiling(Target target) throws Exception {
         List<Map<String, Object>> steps = new ArrayList<>();
         int stepSeconds = intOption("stepSeconds", 5);
-        for (int rate : new int[] { 50, 100, 200, 400, 800, 1600, 3200 }) {
+        for (int rate : new int[] { 50, 100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200 }) {
             Map<String, Object> step = measureFanOut(target, 1, 20, 2, rate, stepSeconds);
             step.put("offeredDeliveriesPerSecond", 2 * 20 * rate);
             steps.add(step);
@@ -684,6 +685,9 @@ public final class Benchmark {
                 "--talkwire.limits.send-per-second=1000000", "--talkwire.limits.send-burst=1000000",
                 "--talkwire.limits.sessions-per-user=1000000", "--talkwire.limits.login-failures=1000000",
                 "--logging.level.root=WARN"));
+        if (options.containsKey("talkwireArgs")) {
+            command.addAll(List.of(options.get("talkwireArgs").split(",")));
+        }
         if (Boolean.parseBoolean(options.get("jfr"))) {
             command.add(1, "-XX:StartFlightRecording=filename=target/bench.jfr,settings=profile,dumponexit=true");
         }
