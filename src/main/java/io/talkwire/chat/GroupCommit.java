@@ -45,10 +45,13 @@ class GroupCommit {
 
     private static final int MAX_BATCH = 256;
 
-    /** Committers working at once: different rooms commit in parallel; one room's batches queue on its row lock. */
+    /**
+     * Committers working at once. A room always goes to the same one (by its id), so its sends batch together
+     * instead of queueing on the room's row lock in several transactions; different rooms commit in parallel.
+     */
     private static final int COMMITTERS = 4;
 
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final List<BlockingQueue<Pending>> queues = new ArrayList<>();
 
     private final MessageStore store;
 
@@ -63,14 +66,16 @@ class GroupCommit {
         this.rooms = rooms;
         this.transactions = transactions;
         for (int i = 0; i < COMMITTERS; i++) {
-            committers.add(Thread.ofPlatform().daemon().name("talkwire-group-commit-" + i).start(this::run));
+            BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+            queues.add(queue);
+            committers.add(Thread.ofPlatform().daemon().name("talkwire-group-commit-" + i).start(() -> run(queue)));
         }
     }
 
     /** Completes once the message is committed (or was already), or exceptionally with why it was not stored. */
     CompletableFuture<Appended> submit(long roomId, String sender, String content, @Nullable String clientMessageId) {
         Pending pending = new Pending(roomId, sender, content, clientMessageId, new CompletableFuture<>());
-        queue.add(pending);
+        queues.get((int) Math.floorMod(roomId, (long) COMMITTERS)).add(pending);
         return pending.result();
     }
 
@@ -79,7 +84,7 @@ class GroupCommit {
         committers.forEach(Thread::interrupt);
     }
 
-    private void run() {
+    private void run(BlockingQueue<Pending> queue) {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         while (!Thread.currentThread().isInterrupted()) {
             try {

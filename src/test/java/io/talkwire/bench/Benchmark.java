@@ -41,7 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Run with {@code bench/run.sh} (or {@code ./mvnw -Pbench verify -Dbench.args="..."}); options as
  * {@code key=value} arguments: {@code seconds=15} (per measured run), {@code stepSeconds=5} (per ceiling step),
- * {@code sessions=700} (scenario 3), {@code profileRate=200 jfr=true} (one fan-out run only, recorded with JFR).
+ * {@code sessions=700} (scenario 3), {@code scenarios=fanout,ceiling,connections,persistence} (which to run),
+ * {@code out=bench/results}, {@code profileRate=200 jfr=true} (one fan-out run only, recorded with JFR).
  */
 public final class Benchmark {
 
@@ -98,12 +99,23 @@ public final class Benchmark {
                 + "used directly (no auth, no persistence). " + Runtime.getRuntime().availableProcessors()
                 + " cores, everything on one machine. Ratio = Talkwire / RabbitMQ direct.\n");
 
-        fanOut(talkwire, rabbit, seconds);
-        List<Map<String, Object>> talkwireSteps = ceiling(talkwire);
-        List<Map<String, Object>> rabbitSteps = ceiling(rabbit);
-        ceilingReport(talkwireSteps, rabbitSteps);
-        connections(talkwire, rabbit, intOption("sessions", 700));
-        persistence(seconds);
+        List<String> scenarios = List.of(options.getOrDefault("scenarios", "fanout,ceiling,connections,persistence").split(","));
+        List<Map<String, Object>> talkwireSteps = List.of();
+        List<Map<String, Object>> rabbitSteps = List.of();
+        if (scenarios.contains("fanout")) {
+            fanOut(talkwire, rabbit, seconds);
+        }
+        if (scenarios.contains("ceiling")) {
+            talkwireSteps = ceiling(talkwire);
+            rabbitSteps = ceiling(rabbit);
+            ceilingReport(talkwireSteps, rabbitSteps);
+        }
+        if (scenarios.contains("connections")) {
+            connections(talkwire, rabbit, intOption("sessions", 700));
+        }
+        if (scenarios.contains("persistence")) {
+            persistence(seconds);
+        }
 
         Path out = Path.of(options.getOrDefault("out", "bench/results"));
         Files.createDirectories(out);
