@@ -45,13 +45,10 @@ class GroupCommit {
 
     private static final int MAX_BATCH = 256;
 
-    /**
-     * Committers working at once. A room always goes to the same one (by its id), so its sends batch together
-     * instead of queueing on the room's row lock in several transactions; different rooms commit in parallel.
-     */
+    /** Committers working at once: different rooms commit in parallel; one room's batches queue on its row lock. */
     private static final int COMMITTERS = 4;
 
-    private final List<BlockingQueue<Pending>> queues = new ArrayList<>();
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
 
     private final MessageStore store;
 
@@ -66,16 +63,14 @@ class GroupCommit {
         this.rooms = rooms;
         this.transactions = transactions;
         for (int i = 0; i < COMMITTERS; i++) {
-            BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-            queues.add(queue);
-            committers.add(Thread.ofPlatform().daemon().name("talkwire-group-commit-" + i).start(() -> run(queue)));
+            committers.add(Thread.ofPlatform().daemon().name("talkwire-group-commit-" + i).start(this::run));
         }
     }
 
     /** Completes once the message is committed (or was already), or exceptionally with why it was not stored. */
     CompletableFuture<Appended> submit(long roomId, String sender, String content, @Nullable String clientMessageId) {
         Pending pending = new Pending(roomId, sender, content, clientMessageId, new CompletableFuture<>());
-        queues.get((int) Math.floorMod(roomId, (long) COMMITTERS)).add(pending);
+        queue.add(pending);
         return pending.result();
     }
 
@@ -84,7 +79,7 @@ class GroupCommit {
         committers.forEach(Thread::interrupt);
     }
 
-    private void run(BlockingQueue<Pending> queue) {
+    private void run() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         while (!Thread.currentThread().isInterrupted()) {
             try {

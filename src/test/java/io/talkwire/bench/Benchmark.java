@@ -685,7 +685,10 @@ public final class Benchmark {
     // ------------------------------------------------------------------ plumbing
 
     private void startTalkwire() throws Exception {
-        port = intOption("port", 18080);
+        // a free port of its own: a Talkwire of an earlier run may still be shutting down on the last one
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = intOption("port", free.getLocalPort());
+        }
         Path jar;
         try (var files = Files.list(Path.of("target"))) {
             jar = files.filter(f -> f.getFileName().toString().matches("talkwire-.*\\.jar")).findFirst()
