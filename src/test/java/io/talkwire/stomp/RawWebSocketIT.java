@@ -49,6 +49,13 @@ class RawWebSocketIT extends IntegrationTest {
     }
 
     @Test
+    void theSockJsFallbackIsServed() {
+        Api.Response info = api().get("/ws-sockjs/info", null);
+        assertThat(info.status()).isEqualTo(200);
+        assertThat(info.json().get("websocket").asBoolean()).isTrue();
+    }
+
+    @Test
     void heartBeatsAreHonoured() {
         User user = api().newUser("beat");
         try (RawStompClient client = new RawStompClient(port)) {
