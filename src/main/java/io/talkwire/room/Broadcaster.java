@@ -33,7 +33,7 @@ public class Broadcaster {
         publish(() -> template.convertAndSendToUser(username, "/queue/events", event), "events of " + username);
     }
 
-    public static String roomTopic(long roomId) {
+    private static String roomTopic(long roomId) {
         return "/topic/rooms." + roomId;
     }
 

@@ -24,6 +24,8 @@ import org.springframework.context.event.EventListener;
 import org.springframework.core.annotation.Order;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
+import org.springframework.messaging.MessageHeaders;
+import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
 import org.springframework.messaging.simp.SimpMessagingTemplate;
 import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
@@ -118,8 +120,10 @@ class SubscriptionRevoker implements ChannelInterceptor {
         if (revoked.isEmpty()) {
             return message;
         }
-        StompHeaderAccessor frame = StompHeaderAccessor.wrap(message);
-        return revoked.contains(key(frame.getSessionId(), frame.getSubscriptionId())) ? null : message;
+        // read the headers in place: this runs for every frame to every client while anything is revoked
+        MessageHeaders headers = message.getHeaders();
+        return revoked.contains(key(SimpMessageHeaderAccessor.getSessionId(headers),
+                SimpMessageHeaderAccessor.getSubscriptionId(headers))) ? null : message;
     }
 
     @EventListener

@@ -2,7 +2,6 @@ package io.talkwire.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -749,14 +748,5 @@ public final class Benchmark {
             ratio = String.format("%.2fx", t.doubleValue() / r.doubleValue());
         }
         return "| " + label + " | " + talkwire + " | " + rabbit + " | " + ratio + " |";
-    }
-
-    static boolean listening(int port) {
-        try (Socket socket = new Socket("localhost", port)) {
-            return true;
-        }
-        catch (IOException ex) {
-            return false;
-        }
     }
 }
