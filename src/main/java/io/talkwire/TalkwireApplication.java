@@ -10,7 +10,13 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @EnableScheduling
 public class TalkwireApplication {
 
+    /** Tomcat's WebSocket read and write buffers, allocated for every session: 8 KiB each unless set. */
+    private static final String WEBSOCKET_BUFFER = "org.apache.tomcat.websocket.DEFAULT_BUFFER_SIZE";
+
     public static void main(String[] args) {
+        if (System.getProperty(WEBSOCKET_BUFFER) == null) {
+            System.setProperty(WEBSOCKET_BUFFER, "4096");
+        }
         SpringApplication.run(TalkwireApplication.class, args);
     }
 }

@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
+import jakarta.websocket.ContainerProvider;
+import jakarta.websocket.WebSocketContainer;
+
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.messaging.Message;
@@ -151,7 +154,10 @@ public final class StompTestClient implements AutoCloseable {
     }
 
     private static WebSocketStompClient newClient() {
-        WebSocketStompClient client = new WebSocketStompClient(new StandardWebSocketClient());
+        // like a browser, take whole messages of any size (Tomcat's client would close at 8 KiB)
+        WebSocketContainer container = ContainerProvider.getWebSocketContainer();
+        container.setDefaultMaxTextMessageBufferSize(256 * 1024);
+        WebSocketStompClient client = new WebSocketStompClient(new StandardWebSocketClient(container));
         client.setMessageConverter(new Utf8Converter());
         client.setInboundMessageSizeLimit(256 * 1024);
         ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();

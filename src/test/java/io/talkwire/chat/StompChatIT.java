@@ -96,12 +96,21 @@ class StompChatIT extends IntegrationTest {
             CompletableFuture<Void> missingRoom = client.send("/app/rooms.999999999.send", "{\"content\":\"hi\"}", "no-room");
             assertError(errors.next(), "NOT_FOUND", "no-room", null);
 
+            // a 70 KiB body arrives in parts (the server buffers 8 KiB per session), is joined, and is refused
+            CompletableFuture<Void> tooLarge = client.send(send, "{\"content\":\"" + "z".repeat(70 * 1024) + "\"}", "too-large");
+            assertError(errors.next(), "TOO_LARGE", "too-large", null);
+
+            // 4000 characters of 4 bytes each: parts split inside characters are joined exactly
+            String emoji = "\uD83D\uDE00".repeat(3999) + "\u00e9";
+            StompTestClient.await(client.send(send, "{\"content\":\"" + emoji + "\"}", "emoji"));
+            assertThat(roomEvents.next("MESSAGE").get("content").asString()).isEqualTo(emoji);
+
             // exactly 4000 characters is fine, and the session still works
             StompTestClient.await(client.send(send, "{\"content\":\"" + "y".repeat(4000) + "\"}", "ok"));
             assertThat(roomEvents.next("MESSAGE").get("content").asString()).hasSize(4000);
             assertThat(client.isConnected()).isTrue();
-            assertThat(List.of(invalidJson, empty, tooLong, missingRoom)).noneMatch(CompletableFuture::isDone);
-            assertThat(api.get("/api/rooms/" + room + "/messages", alice.token()).json()).hasSize(1);
+            assertThat(List.of(invalidJson, empty, tooLong, missingRoom, tooLarge)).noneMatch(CompletableFuture::isDone);
+            assertThat(api.get("/api/rooms/" + room + "/messages", alice.token()).json()).hasSize(2);
         }
     }
 
