@@ -5,24 +5,21 @@ import java.util.concurrent.CompletionException;
 
 import io.talkwire.chat.ChatEvents.ErrorEvent;
 import io.talkwire.chat.ChatEvents.SendRequest;
+import io.talkwire.stomp.Receipts;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.messaging.Message;
-import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.handler.annotation.DestinationVariable;
 import org.springframework.messaging.handler.annotation.MessageExceptionHandler;
 import org.springframework.messaging.handler.annotation.MessageMapping;
 import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
 import org.springframework.messaging.simp.SimpMessageType;
 import org.springframework.messaging.simp.SimpMessagingTemplate;
-import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
-import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.stereotype.Controller;
 import org.springframework.transaction.TransactionException;
 
@@ -37,25 +34,23 @@ class ChatStompController {
 
     static final int MAX_BODY_BYTES = 64 * 1024;
 
-    private static final byte[] EMPTY = new byte[0];
-
     private final ChatService chat;
 
     private final JsonMapper json;
 
     private final SimpMessagingTemplate template;
 
-    private final MessageChannel clientOutboundChannel;
+    private final Receipts receipts;
 
     private final SendRateLimiter rateLimiter;
 
     ChatStompController(ChatService chat, JsonMapper json, SimpMessagingTemplate template,
-            @Qualifier("clientOutboundChannel") MessageChannel clientOutboundChannel, SendRateLimiter rateLimiter) {
+            Receipts receipts, SendRateLimiter rateLimiter) {
         this.rateLimiter = rateLimiter;
         this.chat = chat;
         this.json = json;
         this.template = template;
-        this.clientOutboundChannel = clientOutboundChannel;
+        this.receipts = receipts;
     }
 
     @MessageMapping("rooms.{roomId}.send")
@@ -70,20 +65,9 @@ class ChatStompController {
                 failed(cause instanceof Exception ex ? ex : new IllegalStateException(cause), frame, user);
             }
             else {
-                receipt(frame);
+                receipts.answer(StompHeaderAccessor.wrap(frame)); // only after the commit
             }
         });
-    }
-
-    /** Spring receipts only what the broker sees; a RECEIPT for /app is ours to send, after the commit. */
-    private void receipt(Message<byte[]> frame) {
-        String receiptId = StompHeaderAccessor.wrap(frame).getReceipt();
-        if (receiptId != null) {
-            StompHeaderAccessor receipt = StompHeaderAccessor.create(StompCommand.RECEIPT);
-            receipt.setReceiptId(receiptId);
-            receipt.setSessionId(StompHeaderAccessor.wrap(frame).getSessionId());
-            clientOutboundChannel.send(MessageBuilder.createMessage(EMPTY, receipt.getMessageHeaders()));
-        }
     }
 
     /** The failed send's own session hears why on /user/queue/errors; the connection stays open. */

@@ -1,5 +1,6 @@
 package io.talkwire.room;
 
+import io.talkwire.stomp.RoomFanout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,9 +10,10 @@ import org.springframework.messaging.simp.SimpMessagingTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Publishes events through the broker relay: room events to {@code /topic/rooms.{id}}, personal events to
- * {@code /user/queue/events}. Called only after the change is committed; a broker outage must not turn a
- * committed change into a failure (clients recover it over REST), so publish errors are logged, not thrown.
+ * Publishes events: room events to the subscribers of {@code /topic/rooms.{id}} on every instance
+ * ({@link RoomFanout}), personal events through the broker relay to {@code /user/queue/events}. Called only after the
+ * change is committed; a broker outage must not turn a committed change into a failure (clients recover it over
+ * REST), so publish errors are logged, not thrown.
  */
 @Component
 public class Broadcaster {
@@ -20,21 +22,20 @@ public class Broadcaster {
 
     private final SimpMessagingTemplate template;
 
+    private final RoomFanout fanout;
+
     /** Lazy: the messaging template is built from the STOMP configuration, whose interceptor needs this. */
-    Broadcaster(@Lazy SimpMessagingTemplate template) {
+    Broadcaster(@Lazy SimpMessagingTemplate template, RoomFanout fanout) {
         this.template = template;
+        this.fanout = fanout;
     }
 
     public void toRoom(long roomId, Object event) {
-        publish(() -> template.convertAndSend(roomTopic(roomId), event), roomTopic(roomId));
+        fanout.publish(roomId, event);
     }
 
     public void toUser(String username, Object event) {
         publish(() -> template.convertAndSendToUser(username, "/queue/events", event), "events of " + username);
-    }
-
-    private static String roomTopic(long roomId) {
-        return "/topic/rooms." + roomId;
     }
 
     private static void publish(Runnable send, String target) {

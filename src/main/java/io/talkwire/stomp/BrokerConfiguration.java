@@ -11,10 +11,10 @@ import org.springframework.web.socket.config.annotation.DelegatingWebSocketMessa
 import org.springframework.web.socket.messaging.SubProtocolWebSocketHandler;
 
 /**
- * What {@code @EnableWebSocketMessageBroker} sets up, with two changes: user destinations resolve to RabbitMQ
+ * What {@code @EnableWebSocketMessageBroker} sets up, with three changes: user destinations resolve to RabbitMQ
  * exchange destinations that leave no queue behind ({@link ExchangeUserDestinationResolver}), and ERROR frames are
- * written before their session closes ({@link FlushBeforeCloseSession}). The endpoints, relay and interceptor are
- * configured in {@link WebSocketConfig}.
+ * written before their session closes ({@link FlushBeforeCloseSession}), and long messages arrive in parts, so each
+ * session holds small buffers. The endpoints, relay and interceptor are configured in {@link WebSocketConfig}.
  */
 @Configuration(proxyBeanMethods = false)
 class BrokerConfiguration extends DelegatingWebSocketMessageBrokerConfiguration {
@@ -27,7 +27,24 @@ class BrokerConfiguration extends DelegatingWebSocketMessageBrokerConfiguration 
         SubProtocolWebSocketHandler handler = new SubProtocolWebSocketHandler(clientInboundChannel, clientOutboundChannel) {
             @Override
             protected WebSocketSession decorateSession(WebSocketSession session) {
-                return new FlushBeforeCloseSession(session, getSendTimeLimit(), getSendBufferSizeLimit());
+                return new FlushBeforeCloseSession(session, getSendTimeLimit(), getSendBufferSizeLimit()) {
+                    /**
+                     * Spring's STOMP handler raises Tomcat's text buffer of every session to 16 KiB (32 KiB of
+                     * chars) so that whole frames fit; with messages taken in parts that buffer is only a chunk.
+                     */
+                    @Override
+                    public void setTextMessageSizeLimit(int messageSizeLimit) {
+                    }
+                };
+            }
+
+            /**
+             * Tomcat hands over parts of a long message instead of holding a buffer of the largest frame (128 KiB)
+             * for every session; the STOMP decoder joins them, up to {@link WebSocketConfig#MAX_FRAME_BYTES}.
+             */
+            @Override
+            public boolean supportsPartialMessages() {
+                return true;
             }
         };
         handler.setPhase(getPhase());

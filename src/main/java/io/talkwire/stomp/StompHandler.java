@@ -21,6 +21,7 @@ import org.springframework.messaging.simp.user.SimpSession;
 import org.springframework.messaging.simp.user.SimpUser;
 import org.springframework.messaging.simp.user.SimpUserRegistry;
 import org.springframework.messaging.support.ChannelInterceptor;
+import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.messaging.support.MessageHeaderAccessor;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -50,6 +51,8 @@ class StompHandler implements ChannelInterceptor {
      */
     private static final Set<String> SUBSCRIBE_HEADERS = Set.of("id", "destination", "ack", "receipt");
 
+    private static final byte[] HEARTBEAT = {'\n'};
+
     private final JwtDecoder jwtDecoder;
 
     private final RoomService rooms;
@@ -60,13 +63,19 @@ class StompHandler implements ChannelInterceptor {
 
     private final TokenExpiry tokenExpiry;
 
+    private final RoomFanout fanout;
+
+    private final Receipts receipts;
+
     private final Limits limits;
 
-    StompHandler(JwtDecoder jwtDecoder, RoomService rooms, PresenceService presence, @Lazy SimpUserRegistry users,
-            TokenExpiry tokenExpiry, TalkwireProperties properties) {
+    StompHandler(JwtDecoder jwtDecoder, RoomService rooms, PresenceService presence, RoomFanout fanout,
+            Receipts receipts, @Lazy SimpUserRegistry users, TokenExpiry tokenExpiry, TalkwireProperties properties) {
         this.jwtDecoder = jwtDecoder;
         this.rooms = rooms;
         this.presence = presence;
+        this.fanout = fanout;
+        this.receipts = receipts;
         this.users = users;
         this.tokenExpiry = tokenExpiry;
         this.limits = properties.limits();
@@ -88,7 +97,17 @@ class StompHandler implements ChannelInterceptor {
                     throw new StompRejectedException("SEND is allowed only to /app/rooms.{roomId}.send");
                 }
             }
-            case UNSUBSCRIBE, ACK, NACK -> user(frame);
+            case UNSUBSCRIBE -> {
+                user(frame);
+                String subscriptionId = frame.getSubscriptionId();
+                if (subscriptionId != null && fanout.unsubscribe(frame.getSessionId(), subscriptionId)) {
+                    // a room subscription, served here: RabbitMQ never knew its id
+                    presence.unsubscribed(frame.getSessionId(), subscriptionId);
+                    receipts.answer(frame);
+                    return ignoredByTheRelay(frame.getSessionId());
+                }
+            }
+            case ACK, NACK -> user(frame);
             case DISCONNECT -> { }
             default -> throw new StompRejectedException(command + " is not supported");
         }
@@ -109,13 +128,9 @@ class StompHandler implements ChannelInterceptor {
                     tokenExpiry.schedule(sessionId, token.getToken().getExpiresAt());
                 }
             }
-            case UNSUBSCRIBE -> {
-                if (frame.getSubscriptionId() != null) {
-                    presence.unsubscribed(sessionId, frame.getSubscriptionId());
-                }
-            }
             case DISCONNECT -> {
                 tokenExpiry.cancel(sessionId);
+                fanout.disconnected(sessionId);
                 presence.disconnected(sessionId);
             }
             default -> { }
@@ -173,8 +188,11 @@ class StompHandler implements ChannelInterceptor {
             if (!rooms.canRead(roomId, user.getName())) {
                 throw new StompRejectedException("no room " + roomId + " that you may read");
             }
-            // counted before the subscription reaches the broker: once its RECEIPT arrives, onlineCount includes it
+            // counted before the subscription begins: once its RECEIPT arrives, onlineCount includes it
             presence.subscribed(frame.getSessionId(), frame.getSubscriptionId(), roomId, user.getName());
+            // served by this instance (RoomFanout); the relay ignores /topic/rooms.*, so the RECEIPT is ours to send
+            fanout.subscribe(frame.getSessionId(), frame.getSubscriptionId(), roomId);
+            receipts.answer(frame);
         }
         else if (!PERSONAL_QUEUES.contains(destination)) {
             throw new StompRejectedException(
@@ -184,6 +202,13 @@ class StompHandler implements ChannelInterceptor {
             .filter(header -> !SUBSCRIBE_HEADERS.contains(header))
             .toList()
             .forEach(frame::removeNativeHeader);
+    }
+
+    /** Stands in for a frame that must not reach RabbitMQ: the relay forwards it as a heart-beat. */
+    private static Message<?> ignoredByTheRelay(@Nullable String sessionId) {
+        StompHeaderAccessor heartbeat = StompHeaderAccessor.createForHeartbeat();
+        heartbeat.setSessionId(sessionId);
+        return MessageBuilder.createMessage(HEARTBEAT, heartbeat.getMessageHeaders());
     }
 
     private static Principal user(StompHeaderAccessor frame) {

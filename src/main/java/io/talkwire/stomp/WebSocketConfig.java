@@ -5,6 +5,7 @@ import io.talkwire.presence.InstanceLease;
 
 import org.springframework.boot.amqp.autoconfigure.RabbitProperties;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.messaging.simp.config.ChannelRegistration;
 import org.springframework.messaging.simp.config.MessageBrokerRegistry;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -13,12 +14,19 @@ import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
 
-/** STOMP over WebSocket at /ws (SockJS at /ws-sockjs), relayed to RabbitMQ's STOMP plugin. */
+/**
+ * STOMP over WebSocket at /ws (SockJS at /ws-sockjs): sessions relayed to RabbitMQ's STOMP plugin, room topics fanned
+ * out by {@link RoomFanout}.
+ */
 @Configuration(proxyBeanMethods = false)
 class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     /** A whole frame, headers included; the body's own 64 KiB limit is checked by the send handler. */
     static final int MAX_FRAME_BYTES = 128 * 1024;
+
+    private static final String USER_DESTINATION_BROADCAST = "/topic/unresolved-user-destination";
+
+    private static final String USER_REGISTRY_BROADCAST = "/topic/simp-user-registry";
 
     private final StompHandler stompHandler;
 
@@ -30,12 +38,9 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     private final InstanceLease instance;
 
-    private final SubscriptionRevoker subscriptionRevoker;
-
     WebSocketConfig(StompHandler stompHandler, RelayProperties relay, RabbitProperties rabbit,
-            TalkwireProperties talkwire, InstanceLease instance, SubscriptionRevoker subscriptionRevoker) {
+            TalkwireProperties talkwire, InstanceLease instance) {
         this.stompHandler = stompHandler;
-        this.subscriptionRevoker = subscriptionRevoker;
         this.relay = relay;
         this.rabbit = rabbit;
         this.talkwire = talkwire;
@@ -54,7 +59,9 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     public void configureMessageBroker(MessageBrokerRegistry registry) {
         registry.setApplicationDestinationPrefixes("/app");
         registry.setPathMatcher(new AntPathMatcher("."));
-        registry.enableStompBrokerRelay("/topic", "/queue", "/exchange")
+        // room topics are served by RoomFanout; the relay carries sessions, personal events and errors
+        // (/user/queue/* resolves to /exchange/amq.direct/*) and the user registry's broadcasts
+        registry.enableStompBrokerRelay("/exchange", USER_DESTINATION_BROADCAST, USER_REGISTRY_BROADCAST)
             .setRelayHost(rabbit.determineHost())
             .setRelayPort(relay.port())
             .setClientLogin(rabbit.determineUsername())
@@ -64,8 +71,8 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
             // without it Spring sends the relay host name as the vhost and RabbitMQ refuses the CONNECT
             .setVirtualHost(rabbit.determineVirtualHost())
             // personal events and the user registry reach every instance through the broker
-            .setUserDestinationBroadcast("/topic/unresolved-user-destination")
-            .setUserRegistryBroadcast("/topic/simp-user-registry")
+            .setUserDestinationBroadcast(USER_DESTINATION_BROADCAST)
+            .setUserRegistryBroadcast(USER_REGISTRY_BROADCAST)
             // forwards heart-beats of clients that only SEND to /app, so RabbitMQ does not drop them as idle
             .setTaskScheduler(heartbeatScheduler());
     }
@@ -75,9 +82,15 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
         registration.interceptors(stompHandler);
     }
 
+    /**
+     * A virtual thread per outgoing frame: a write blocked on a stuck client (until the send time or buffer limit
+     * closes it) holds no pool thread that frames for everyone else wait on.
+     */
     @Override
     public void configureClientOutboundChannel(ChannelRegistration registration) {
-        registration.interceptors(subscriptionRevoker);
+        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("client-outbound-");
+        executor.setVirtualThreads(true);
+        registration.executor(executor);
     }
 
     @Override

@@ -21,8 +21,7 @@ class RevocationIT extends IntegrationTest {
         Api api = api();
         User owner = api.newUser("owner");
         User bob = api.newUser("bob");
-        long room = api.createRoom(owner, "PRIVATE");
-        api.put("/api/rooms/" + room + "/members/" + bob.name(), owner.token());
+        long room = privateRoomWith(api, owner, bob);
         try (StompTestClient ownerClient = connect(owner); StompTestClient bobClient = connect(bob)) {
             assertRevoked(api, owner, bob, room, ownerClient, bobClient);
         }
@@ -33,8 +32,7 @@ class RevocationIT extends IntegrationTest {
         Api api = api();
         User owner = api.newUser("owner");
         User bob = api.newUser("bob");
-        long room = api.createRoom(owner, "PRIVATE");
-        api.put("/api/rooms/" + room + "/members/" + bob.name(), owner.token());
+        long room = privateRoomWith(api, owner, bob);
         try (TalkwireInstance other = TalkwireInstance.start(); StompTestClient ownerClient = connect(owner);
                 StompTestClient bobClient = StompTestClient.connect(other.port(), bob.token())) {
             assertRevoked(api, owner, bob, room, ownerClient, bobClient);
@@ -61,5 +59,11 @@ class RevocationIT extends IntegrationTest {
         assertThat(bobRoom.drain(Duration.ofSeconds(1))).isEmpty();
         assertThat(bobClient.isConnected()).isTrue();
         assertThat(bobClient.refusedSubscribe(topic)).contains("no room " + room);
+    }
+
+    private static long privateRoomWith(Api api, User owner, User member) {
+        long room = api.createRoom(owner, "PRIVATE");
+        api.put("/api/rooms/" + room + "/members/" + member.name(), owner.token());
+        return room;
     }
 }

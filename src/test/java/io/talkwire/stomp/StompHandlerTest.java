@@ -42,7 +42,7 @@ class StompHandlerTest {
     private final JwtEncoder encoder = NimbusJwtEncoder.withSecretKey(KEY).algorithm(MacAlgorithm.HS256).build();
 
     private final StompHandler handler = new StompHandler(
-            NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null,
+            NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null, null, null,
             new DefaultSimpUserRegistry(), null, new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5)));
 
     private final ExecutorSubscribableChannel channel = new ExecutorSubscribableChannel();
