@@ -11,19 +11,24 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,8 +45,11 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Run with {@code bench/run.sh} (or {@code ./mvnw -Pbench verify -Dbench.args="..."}); options as
  * {@code key=value} arguments: {@code seconds=15} (per measured run), {@code stepSeconds=5} (per ceiling step),
- * {@code sessions=700} (scenario 3), {@code scenarios=fanout,ceiling,connections,persistence} (which to run),
- * {@code out=bench/results}, {@code profileRate=200 jfr=true} (one fan-out run only, recorded with JFR).
+ * {@code sessions=10000 instances=2} (scenario 3, sessions spread over the instances), {@code heap=512m} (each
+ * instance's -Xmx), {@code scenarios=fanout,ceiling,connections,persistence} (which to run),
+ * {@code warmupSeconds=10} (an unmeasured fan-out run against each target first), {@code window=32} (scenario 4:
+ * SENDs each sender keeps awaiting their RECEIPT), {@code out=bench/results}, {@code profileRate=200 jfr=true}
+ * (one fan-out run only, recorded with JFR).
  */
 public final class Benchmark {
 
@@ -55,9 +63,15 @@ public final class Benchmark {
 
     private final List<String> markdown = new ArrayList<>();
 
+    /** The first instance: every scenario uses it. */
     private Process talkwire;
 
     private int port;
+
+    /** Every instance started, the first included (scenario 3 may spread its sessions over several). */
+    private final List<Process> instances = new ArrayList<>();
+
+    private final List<Integer> ports = new ArrayList<>();
 
     private Benchmark(Map<String, String> options) {
         this.options = options;
@@ -101,6 +115,12 @@ public final class Benchmark {
         List<String> scenarios = List.of(options.getOrDefault("scenarios", "fanout,ceiling,connections,persistence").split(","));
         List<Map<String, Object>> talkwireSteps = List.of();
         List<Map<String, Object>> rabbitSteps = List.of();
+        int warmup = intOption("warmupSeconds", 10);
+        if (warmup > 0 && (scenarios.contains("fanout") || scenarios.contains("ceiling"))) {
+            // measured warm, as a server runs: the JIT has compiled the hot paths of both before anything counts
+            measureFanOut(talkwire, 1, 20, 2, 200, warmup);
+            measureFanOut(rabbit, 1, 20, 2, 200, warmup);
+        }
         if (scenarios.contains("fanout")) {
             fanOut(talkwire, rabbit, seconds);
         }
@@ -109,11 +129,16 @@ public final class Benchmark {
             rabbitSteps = ceiling(rabbit);
             ceilingReport(talkwireSteps, rabbitSteps);
         }
-        if (scenarios.contains("connections")) {
-            connections(talkwire, rabbit, intOption("sessions", 700));
-        }
+        // before scenario 3, whose 20,000 closing connections keep RabbitMQ and PostgreSQL busy for a while after
         if (scenarios.contains("persistence")) {
             persistence(seconds);
+        }
+        if (scenarios.contains("connections")) {
+            // more than one instance: this machine's 20,000 open files per process hold about 9,900 relayed sessions
+            while (instances.size() < intOption("instances", 2)) {
+                startInstance(freePort());
+            }
+            connections(new Talkwire(ports), rabbit, intOption("sessions", 10_000));
         }
 
         Path out = Path.of(options.getOrDefault("out", "bench/results"));
@@ -293,9 +318,13 @@ public final class Benchmark {
                 "rabbitConnections", "rabbitMemoryMb")) {
             markdown.add(row(key, t.get(key), r.get(key)));
         }
-        markdown.add(row("Talkwire heap used (MB)", t.get("talkwireHeapMb"), "-"));
-        markdown.add(row("Talkwire RSS (MB)", t.get("talkwireRssMb"), "-"));
+        markdown.add(row("Talkwire instances (sessions spread over them)", t.get("talkwireInstances"), "-"));
+        markdown.add(row("Talkwire heap used (MB, all instances)", t.get("talkwireHeapMb"), "-"));
+        markdown.add(row("Talkwire RSS (MB, all instances)", t.get("talkwireRssMb"), "-"));
         markdown.add(row("Talkwire RSS per session (KB)", t.get("talkwireRssPerSessionKb"), "-"));
+        markdown.add(row("Talkwire: all sessions closed until the room shows nobody online (ms)", t.get("talkwireEmptiedRoomMs"), "-"));
+        markdown.add(row("Talkwire: REST polls meanwhile answered 503 (database pool busy with LEAVEs)",
+                t.get("talkwireUnavailablePollsWhileEmptying"), "-"));
         markdown.add("");
     }
 
@@ -337,10 +366,17 @@ public final class Benchmark {
             result.put("firstFailure", failure);
         }
         if (target instanceof Talkwire) {
-            ProcessMemory memory = ProcessMemory.of(talkwire.pid());
-            result.put("talkwireHeapMb", memory.heapMb());
-            result.put("talkwireRssMb", memory.rssMb());
-            result.put("talkwireRssPerSessionKb", clients.isEmpty() ? 0 : memory.rssMb() * 1024 / clients.size());
+            long heapMb = 0;
+            long rssMb = 0;
+            for (Process instance : instances) {
+                ProcessMemory memory = ProcessMemory.of(instance.pid());
+                heapMb += memory.heapMb();
+                rssMb += memory.rssMb();
+            }
+            result.put("talkwireInstances", instances.size());
+            result.put("talkwireHeapMb", heapMb);
+            result.put("talkwireRssMb", rssMb);
+            result.put("talkwireRssPerSessionKb", clients.isEmpty() ? 0 : rssMb * 1024 / clients.size());
         }
         JsonNode overview = rabbitApi("/api/overview");
         JsonNode node = rabbitApi("/api/nodes").get(0);
@@ -359,6 +395,12 @@ public final class Benchmark {
         clients.forEach(client -> closers.submit(client::close));
         closers.shutdown();
         closers.awaitTermination(2, TimeUnit.MINUTES);
+        if (target instanceof Talkwire t) {
+            // the next scenario starts once the server has taken every session out of the room
+            Map<String, Long> emptied = t.awaitNobodyOnline(room);
+            result.put("talkwireEmptiedRoomMs", emptied.get("ms"));
+            result.put("talkwireUnavailablePollsWhileEmptying", emptied.get("unavailablePolls"));
+        }
         return result;
     }
 
@@ -372,19 +414,28 @@ public final class Benchmark {
         Map<String, Object> jdbcMany = measureJdbcInserts(target, 20, 20, seconds);
         results.put("persistence", Map.of("talkwireOneRoom", oneRoom, "talkwireManyRooms", manyRooms,
                 "jdbcOneRoom", jdbcOne, "jdbcManyRooms", jdbcMany));
-        markdown.add("## 4. Persistence (20 senders, each waiting for its RECEIPT, i.e. the commit)\n");
+        markdown.add("## 4. Persistence (20 senders, each with up to " + oneRoom.get("window")
+                + " SENDs awaiting their RECEIPT, i.e. the commit; 20 JDBC threads)\n");
         markdown.add("| | Talkwire receipted msg/s | plain JDBC insert loop rows/s | ratio |\n|---|---|---|---|");
         markdown.add(row("one room", oneRoom.get("perSecond"), jdbcOne.get("perSecond")));
         markdown.add(row("20 rooms", manyRooms.get("perSecond"), jdbcMany.get("perSecond")));
+        markdown.add("\nReceipted but not found in PostgreSQL afterwards: " + oneRoom.get("receiptedButNotStored") + " (one room), "
+                + manyRooms.get("receiptedButNotStored") + " (20 rooms).");
         markdown.add("");
     }
 
+    /**
+     * Each sender keeps up to {@code window} SENDs awaiting their RECEIPT (as a client that pipelines does), so the
+     * figure is the highest receipted rate rather than 20 round trips at a time. Afterwards every receipted
+     * clientMessageId must be found in PostgreSQL: a RECEIPT means committed.
+     */
     private Map<String, Object> measureReceipts(Talkwire target, int rooms, int senders, int seconds) throws Exception {
+        int window = intOption("window", 32);
         List<String> roomIds = new ArrayList<>();
         for (int r = 0; r < rooms; r++) {
             roomIds.add(target.newRoom());
         }
-        AtomicLong receipted = new AtomicLong();
+        Set<String> receipted = ConcurrentHashMap.newKeySet();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         ExecutorService pool = Executors.newFixedThreadPool(senders);
         List<CompletableFuture<Void>> done = new ArrayList<>();
@@ -393,18 +444,48 @@ public final class Benchmark {
             BenchStomp client = target.connect(body -> { });
             int sender = s;
             done.add(CompletableFuture.runAsync(() -> {
+                Semaphore inFlight = new Semaphore(window);
                 int n = 0;
                 while (System.nanoTime() < end) {
                     String id = sender + "-" + n++;
-                    client.sendWithReceipt(target.sendDestination(room), "{\"content\":\"persist " + id + "\",\"clientMessageId\":\"" + id + "\"}", id).join();
-                    receipted.incrementAndGet();
+                    inFlight.acquireUninterruptibly();
+                    client.sendWithReceipt(target.sendDestination(room),
+                            "{\"content\":\"persist " + id + "\",\"clientMessageId\":\"" + id + "\"}", id)
+                        .whenComplete((ok, failed) -> {
+                            if (failed == null && System.nanoTime() < end) {
+                                receipted.add(id);
+                            }
+                            inFlight.release();
+                        });
                 }
+                inFlight.acquireUninterruptibly(window); // the last receipts, not counted
                 client.close();
             }, pool));
         }
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(seconds + 60L, TimeUnit.SECONDS);
         pool.shutdown();
-        return Map.of("receipted", receipted.get(), "perSecond", Math.round(receipted.get() / (double) seconds));
+        long stored = storedAmong(roomIds, receipted);
+        return Map.of("receipted", receipted.size(), "perSecond", Math.round(receipted.size() / (double) seconds),
+                "window", window, "receiptedButNotStored", receipted.size() - stored);
+    }
+
+    private long storedAmong(List<String> roomIds, Set<String> clientMessageIds) throws Exception {
+        Set<String> stored = new HashSet<>();
+        try (Connection db = DriverManager.getConnection(jdbcUrl(), "talkwire", "talkwire");
+                PreparedStatement select = db.prepareStatement(
+                        "SELECT client_message_id FROM messages WHERE room_id = ANY (?)")) {
+            select.setArray(1, db.createArrayOf("bigint", roomIds.stream().map(Long::valueOf).toArray()));
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    stored.add(rows.getString(1));
+                }
+            }
+        }
+        return clientMessageIds.stream().filter(stored::contains).count();
+    }
+
+    private String jdbcUrl() {
+        return options.getOrDefault("jdbcUrl", "jdbc:postgresql://localhost:5432/talkwire");
     }
 
     /** The baseline: the same table, plain autocommitted INSERTs from as many threads, no Talkwire in between. */
@@ -413,7 +494,7 @@ public final class Benchmark {
         for (int r = 0; r < rooms; r++) {
             roomIds.add(Long.parseLong(target.newRoom()));
         }
-        String url = options.getOrDefault("jdbcUrl", "jdbc:postgresql://localhost:5432/talkwire");
+        String url = jdbcUrl();
         AtomicLong inserted = new AtomicLong();
         AtomicLong seq = new AtomicLong(1_000_000);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -472,8 +553,18 @@ public final class Benchmark {
 
         private final String token;
 
+        /** WebSocket endpoints of the instances, taken in turn by {@link #connect}. */
+        private final List<String> endpoints;
+
+        private final AtomicInteger next = new AtomicInteger();
+
         Talkwire(int port) throws Exception {
-            this.base = "http://localhost:" + port;
+            this(List.of(port));
+        }
+
+        Talkwire(List<Integer> ports) throws Exception {
+            this.base = "http://localhost:" + ports.getFirst();
+            this.endpoints = ports.stream().map(p -> "ws://localhost:" + p + "/ws").toList();
             http("POST", "/api/auth/signup", null, "{\"username\":\"" + username + "\",\"password\":\"bench-password\"}");
             this.token = http("POST", "/api/auth/login", null, "{\"username\":\"" + username + "\",\"password\":\"bench-password\"}")
                 .get("accessToken").asString();
@@ -486,7 +577,8 @@ public final class Benchmark {
 
         @Override
         public BenchStomp connect(Consumer<String> onMessage) {
-            return BenchStomp.connect(base.replace("http", "ws") + "/ws", Map.of("Authorization", "Bearer " + token), onMessage);
+            String endpoint = endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
+            return BenchStomp.connect(endpoint, Map.of("Authorization", "Bearer " + token), onMessage);
         }
 
         @Override
@@ -521,6 +613,28 @@ public final class Benchmark {
             catch (Exception ex) {
                 throw new IllegalStateException(ex);
             }
+        }
+
+        /** Milliseconds until the room's onlineCount is 0, and how many polls meanwhile were answered 503. */
+        Map<String, Long> awaitNobodyOnline(String room) throws Exception {
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.MINUTES.toNanos(5);
+            long unavailable = 0;
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (http("GET", "/api/rooms/" + room, token, "").get("onlineCount").asLong() == 0) {
+                        break;
+                    }
+                }
+                catch (IllegalStateException busy) {
+                    if (!busy.getMessage().contains(": 503 ")) {
+                        throw busy;
+                    }
+                    unavailable++;
+                }
+                Thread.sleep(200);
+            }
+            return Map.of("ms", Math.round((System.nanoTime() - start) / 1e6), "unavailablePolls", unavailable);
         }
 
         private JsonNode http(String method, String path, String bearer, String body) throws Exception {
@@ -684,17 +798,26 @@ public final class Benchmark {
     // ------------------------------------------------------------------ plumbing
 
     private void startTalkwire() throws Exception {
+        int first = startInstance(options.containsKey("port") ? intOption("port", 0) : freePort());
+        talkwire = instances.getFirst();
+        port = first;
+    }
+
+    private static int freePort() throws IOException {
         // a free port of its own: a Talkwire of an earlier run may still be shutting down on the last one
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            port = intOption("port", free.getLocalPort());
+            return free.getLocalPort();
         }
+    }
+
+    private int startInstance(int port) throws Exception {
         Path jar;
         try (var files = Files.list(Path.of("target"))) {
             jar = files.filter(f -> f.getFileName().toString().matches("talkwire-.*\\.jar")).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no target/talkwire-*.jar: package first"));
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + options.getOrDefault("heap", "1g"), "-jar", jar.toString(), "--server.port=" + port,
+                "-Xmx" + options.getOrDefault("heap", "512m"), "-jar", jar.toString(), "--server.port=" + port,
                 "--talkwire.jwt.secret=benchmark-secret-benchmark-secret-0123456789",
                 "--talkwire.limits.send-per-second=1000000", "--talkwire.limits.send-burst=1000000",
                 "--talkwire.limits.sessions-per-user=1000000", "--talkwire.limits.login-failures=1000000",
@@ -702,19 +825,21 @@ public final class Benchmark {
         if (options.containsKey("talkwireArgs")) {
             command.addAll(List.of(options.get("talkwireArgs").split(",")));
         }
-        if (Boolean.parseBoolean(options.get("jfr"))) {
+        if (Boolean.parseBoolean(options.get("jfr")) && instances.isEmpty()) {
             command.add(1, "-XX:StartFlightRecording=filename=target/bench.jfr,settings=profile,dumponexit=true");
         }
-        talkwire = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(Path.of("target", "bench-talkwire.log").toFile())
-            .start();
+        String log = instances.isEmpty() ? "bench-talkwire.log" : "bench-talkwire-" + (instances.size() + 1) + ".log";
+        instances.add(new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(Path.of("target", log).toFile())
+            .start());
+        ports.add(port);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             try {
                 HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (health.statusCode() == 200) {
-                    return;
+                    return port;
                 }
             }
             catch (IOException starting) {
@@ -722,13 +847,11 @@ public final class Benchmark {
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("Talkwire did not become healthy; see target/bench-talkwire.log");
+        throw new IllegalStateException("Talkwire did not become healthy; see target/" + log);
     }
 
     private void stopTalkwire() {
-        if (talkwire != null) {
-            talkwire.destroy();
-        }
+        instances.forEach(Process::destroy);
     }
 
     private JsonNode rabbitApi(String path) throws Exception {
