@@ -7,8 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -21,22 +20,19 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Commits concurrent sends together. One room's sends are serialized by its counter row, and every commit waits for
  * PostgreSQL's WAL flush; one transaction per message caps a room at a few hundred messages per second. Here a
- * single committer takes every send that is waiting, and in one transaction per batch checks permissions, drops
- * repeated clientMessageIds, takes each room's numbers with one UPDATE and inserts the rows. Every future completes
- * only after that commit, so a RECEIPT still means durable; if the batch fails, each send is retried alone, so one
- * bad send never fails the others.
+ * committer takes every send that is waiting and stores the batch with one statement ({@link MessageStore#appendAll}:
+ * permissions, repeated clientMessageIds, numbering and the rows in one round trip and one commit). Every future
+ * completes only after that commit, so a RECEIPT still means durable; if the batch fails, each send is retried alone,
+ * so one bad send never fails the others.
  */
 @Component
 class GroupCommit {
@@ -54,14 +50,11 @@ class GroupCommit {
 
     private final RoomService rooms;
 
-    private final TransactionTemplate transactions;
-
     private final List<Thread> committers = new ArrayList<>();
 
-    GroupCommit(MessageStore store, RoomService rooms, TransactionTemplate transactions) {
+    GroupCommit(MessageStore store, RoomService rooms) {
         this.store = store;
         this.rooms = rooms;
-        this.transactions = transactions;
         for (int i = 0; i < COMMITTERS; i++) {
             committers.add(Thread.ofPlatform().daemon().name("talkwire-group-commit-" + i).start(this::run));
         }
@@ -102,110 +95,86 @@ class GroupCommit {
     }
 
     private void commit(List<Pending> batch) {
-        if (batch.size() == 1) {
-            commitAlone(batch.getFirst());
-            return;
+        // the same message twice in one batch (a quick retry): stored once, the repeat answered from the first
+        Map<String, Pending> firstOfId = new HashMap<>();
+        List<Pending> distinct = new ArrayList<>();
+        Map<Pending, Pending> repeats = new LinkedHashMap<>();
+        for (Pending pending : batch) {
+            Pending first = pending.idempotencyKey() == null ? null : firstOfId.putIfAbsent(pending.idempotencyKey(), pending);
+            if (first == null) {
+                distinct.add(pending);
+            }
+            else {
+                repeats.put(pending, first);
+            }
         }
-        Map<Pending, Appended> results;
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        List<ChatMessage> messages = distinct.stream()
+            .map(p -> new ChatMessage(UUID.randomUUID().toString(), p.roomId(), 0, p.sender(), p.content(),
+                    p.clientMessageId(), now))
+            .toList();
+        Map<UUID, Long> stored;
         try {
-            results = transactions.execute(tx -> commitTogether(batch));
+            stored = store.appendAll(messages);
         }
-        catch (DataAccessResourceFailureException | TransientDataAccessException | TransactionException unavailable) {
+        catch (DataAccessResourceFailureException | TransientDataAccessException unavailable) {
             // PostgreSQL is away: every send of the batch fails now, rather than each waiting for a connection
             batch.forEach(p -> p.result().completeExceptionally(unavailable));
             return;
         }
-        catch (DataAccessException | SendRejectedException batchFailed) {
-            // a racing duplicate on another instance, say: each one on its own, with its own outcome
-            batch.forEach(this::commitAlone);
+        catch (RuntimeException batchFailed) {
+            // a racing retry with the same clientMessageId (another instance), say: each send on its own, with its
+            // own outcome, so one bad send never fails the others
+            if (distinct.size() > 1) {
+                distinct.forEach(p -> commit(List.of(p)));
+            }
+            else if (batchFailed instanceof DuplicateKeyException) {
+                completeUnstored(distinct.getFirst(), batchFailed);
+            }
+            else {
+                distinct.getFirst().result().completeExceptionally(batchFailed);
+            }
+            repeats.forEach(GroupCommit::answerRepeat);
             return;
         }
-        batch.forEach(p -> {
-            Appended appended = Objects.requireNonNull(results).get(p);
-            if (appended == null) {
-                p.result().completeExceptionally(notFound(p.roomId()));
+        for (int i = 0; i < distinct.size(); i++) {
+            Pending pending = distinct.get(i);
+            ChatMessage message = messages.get(i);
+            Long seq = stored.get(UUID.fromString(message.id()));
+            if (seq == null) {
+                completeUnstored(pending, null);
             }
             else {
-                p.result().complete(appended);
-            }
-        });
-    }
-
-    private void commitAlone(Pending pending) {
-        try {
-            Map<Pending, Appended> result = transactions.execute(tx -> commitTogether(List.of(pending)));
-            Appended appended = Objects.requireNonNull(result).get(pending);
-            if (appended == null) {
-                pending.result().completeExceptionally(notFound(pending.roomId()));
-            }
-            else {
-                pending.result().complete(appended);
+                pending.result().complete(new Appended(new ChatMessage(message.id(), message.roomId(), seq,
+                        message.sender(), message.content(), message.clientMessageId(), message.sentAt()), true));
             }
         }
-        catch (DuplicateKeyException concurrentRetry) {
-            // the same clientMessageId just committed by another instance: that one is the message
-            store.find(pending.roomId(), pending.sender(), pending.clientMessageId())
-                .ifPresentOrElse(m -> pending.result().complete(new Appended(m, false)),
-                        () -> pending.result().completeExceptionally(concurrentRetry));
+        repeats.forEach(GroupCommit::answerRepeat);
+    }
+
+    /** Left out of the batch: the room is not readable by the sender (or gone), or the clientMessageId was used. */
+    private void completeUnstored(Pending pending, @Nullable RuntimeException failure) {
+        try {
+            Optional<ChatMessage> earlier = pending.clientMessageId() == null || !rooms.canRead(pending.roomId(), pending.sender())
+                    ? Optional.empty()
+                    : store.find(pending.roomId(), pending.sender(), pending.clientMessageId());
+            earlier.ifPresentOrElse(m -> pending.result().complete(new Appended(m, false)),
+                    () -> pending.result().completeExceptionally(failure == null ? notFound(pending.roomId()) : failure));
         }
         catch (RuntimeException ex) {
             pending.result().completeExceptionally(ex);
         }
     }
 
-    /** One transaction: rooms in id order (no deadlock with other committers), numbers taken once per room. */
-    private Map<Pending, Appended> commitTogether(List<Pending> batch) {
-        Map<Pending, Appended> results = new LinkedHashMap<>();
-        Map<Long, List<Pending>> byRoom = new TreeMap<>();
-        batch.forEach(p -> byRoom.computeIfAbsent(p.roomId(), id -> new ArrayList<>()).add(p));
-        for (Map.Entry<Long, List<Pending>> room : byRoom.entrySet()) {
-            List<Pending> fresh = new ArrayList<>();
-            Map<String, Pending> firstOfId = new LinkedHashMap<>();
-            Map<String, Boolean> maySend = new HashMap<>();
-            Map<String, ChatMessage> stored = store.findAll(room.getKey(), room.getValue().stream()
-                .map(Pending::clientMessageId).filter(Objects::nonNull).distinct().toList());
-            for (Pending pending : room.getValue()) {
-                if (!maySend.computeIfAbsent(pending.sender(), sender -> rooms.canRead(room.getKey(), sender))) {
-                    continue; // no result: NOT_FOUND
-                }
-                String key = pending.clientMessageId() == null ? null : pending.sender() + "\n" + pending.clientMessageId();
-                if (key != null && firstOfId.containsKey(key)) {
-                    continue; // the same message twice in this batch: answered from the first
-                }
-                if (key != null) {
-                    firstOfId.put(key, pending);
-                    ChatMessage existing = stored.get(key);
-                    if (existing != null) {
-                        results.put(pending, new Appended(existing, false));
-                        continue;
-                    }
-                }
-                fresh.add(pending);
+    private static void answerRepeat(Pending repeat, Pending first) {
+        first.result().whenComplete((appended, error) -> {
+            if (error != null) {
+                repeat.result().completeExceptionally(error);
             }
-            if (!fresh.isEmpty()) {
-                long last = store.takeSeqs(room.getKey(), fresh.size());
-                long seq = last - fresh.size();
-                List<ChatMessage> messages = new ArrayList<>();
-                Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-                for (Pending pending : fresh) {
-                    ChatMessage message = new ChatMessage(UUID.randomUUID().toString(), room.getKey(), ++seq,
-                            pending.sender(), pending.content(), pending.clientMessageId(), now);
-                    messages.add(message);
-                    results.put(pending, new Appended(message, true));
-                }
-                store.insertAll(messages);
+            else {
+                repeat.result().complete(new Appended(appended.message(), false));
             }
-            for (Pending pending : room.getValue()) {
-                if (!results.containsKey(pending) && pending.clientMessageId() != null) {
-                    Pending first = firstOfId.get(pending.sender() + "\n" + pending.clientMessageId());
-                    Appended original = first == null ? null : results.get(first);
-                    if (original != null) {
-                        results.put(pending, new Appended(original.message(), false));
-                    }
-                }
-            }
-        }
-        return results;
+        });
     }
 
     private static SendRejectedException notFound(long roomId) {
@@ -214,6 +183,11 @@ class GroupCommit {
 
     private record Pending(long roomId, String sender, String content, @Nullable String clientMessageId,
             CompletableFuture<Appended> result) {
+
+        /** Same sender, room and clientMessageId: the same message; null without a clientMessageId. */
+        @Nullable String idempotencyKey() {
+            return clientMessageId == null ? null : roomId + "\n" + sender + "\n" + clientMessageId;
+        }
 
         // identity, not value: two sends of the same text are two sends
         @Override

@@ -9,6 +9,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import io.talkwire.room.RoomService;
+
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -25,45 +27,61 @@ class MessageStore {
     }
 
     /**
-     * Takes the next {@code count} numbers of a room and returns the last. Called inside the sending transaction:
-     * the room row stays locked until the commit, which orders concurrent senders, and a rollback returns the
-     * numbers, so seq has no gaps.
+     * Stores a batch of new messages (any rooms) in one statement, so one round trip and one commit: keeps those
+     * whose sender may read the room and whose clientMessageId that sender has not used there yet, numbers them per
+     * room after its last seq in batch order, and inserts them. The room rows are locked in id order, so concurrent
+     * batches never deadlock, and stay locked until the statement commits, so seq has no gap.
+     *
+     * @return the seq of each stored message by its id; a message left out was not stored
      */
-    long takeSeqs(long roomId, int count) {
-        return jdbc.sql("UPDATE rooms SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq")
-            .params(count, roomId)
-            .query(Long.class)
-            .single();
-    }
-
-    /** One multi-row INSERT for a batch. */
-    void insertAll(List<ChatMessage> messages) {
-        StringBuilder sql = new StringBuilder("INSERT INTO messages (" + COLUMNS + ") VALUES ");
-        List<Object> params = new ArrayList<>(messages.size() * 7);
-        for (ChatMessage message : messages) {
-            sql.append(params.isEmpty() ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?)");
-            Collections.addAll(params, UUID.fromString(message.id()), message.roomId(), message.seq(), message.sender(),
-                    message.content(), message.clientMessageId(), Timestamp.from(message.sentAt()));
+    Map<UUID, Long> appendAll(List<ChatMessage> messages) {
+        int size = messages.size();
+        UUID[] ids = new UUID[size];
+        Long[] roomIds = new Long[size];
+        String[] senders = new String[size];
+        String[] contents = new String[size];
+        String[] clientMessageIds = new String[size];
+        for (int i = 0; i < size; i++) {
+            ChatMessage message = messages.get(i);
+            ids[i] = UUID.fromString(message.id());
+            roomIds[i] = message.roomId();
+            senders[i] = message.sender();
+            contents[i] = message.content();
+            clientMessageIds[i] = message.clientMessageId();
         }
-        jdbc.sql(sql.toString()).params(params).update();
-    }
-
-    /** The stored messages of a room with these clientMessageIds, keyed by sender + "\n" + clientMessageId. */
-    Map<String, ChatMessage> findAll(long roomId, List<String> clientMessageIds) {
-        if (clientMessageIds.isEmpty()) {
-            return Map.of();
-        }
-        List<Object> params = new ArrayList<>(clientMessageIds.size() + 1);
-        params.add(roomId);
-        params.addAll(clientMessageIds);
-        String placeholders = String.join(", ", Collections.nCopies(clientMessageIds.size(), "?"));
-        return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE room_id = ? AND client_message_id IN (" + placeholders + ")")
-            .params(params)
-            .query(ChatMessage.class)
+        return jdbc.sql(APPEND)
+            .params(ids, roomIds, senders, contents, clientMessageIds, Timestamp.from(messages.getFirst().sentAt()))
+            .query((rs, row) -> Map.entry(rs.getObject("id", UUID.class), rs.getLong("seq")))
             .list()
             .stream()
-            .collect(Collectors.toMap(m -> m.sender() + "\n" + m.clientMessageId(), m -> m));
+            .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
+
+    private static final String APPEND = """
+            WITH input AS (
+                SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::varchar[], ?::varchar[], ?::varchar[]) WITH ORDINALITY
+                    AS t(id, room_id, sender, content, client_message_id, ord)
+            ), allowed AS (
+                SELECT i.* FROM input i JOIN rooms r ON r.id = i.room_id
+                WHERE %s
+                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = i.room_id AND m.sender = i.sender
+                                  AND m.client_message_id = i.client_message_id)
+            ), locked AS MATERIALIZED (
+                SELECT id FROM rooms WHERE id IN (SELECT room_id FROM allowed) ORDER BY id FOR UPDATE
+            ), counts AS (
+                SELECT room_id, count(*) AS n FROM allowed GROUP BY room_id
+            ), numbered AS (
+                -- the scalar subquery runs first, once: every room is locked, in order, before any is updated
+                UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c
+                WHERE r.id = c.room_id AND (SELECT count(*) FROM locked) > 0
+                RETURNING r.id, r.last_seq - c.n AS before_seq
+            )
+            INSERT INTO messages (id, room_id, seq, sender, content, client_message_id, sent_at)
+            SELECT a.id, a.room_id, n.before_seq + row_number() OVER (PARTITION BY a.room_id ORDER BY a.ord),
+                   a.sender, a.content, a.client_message_id, ?
+            FROM allowed a JOIN numbered n ON n.id = a.room_id
+            RETURNING id, seq
+            """.formatted(RoomService.readable("i.sender"));
 
     Optional<ChatMessage> find(long roomId, String sender, String clientMessageId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE room_id = ? AND sender = ? AND client_message_id = ?")

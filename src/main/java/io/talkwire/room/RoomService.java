@@ -25,10 +25,7 @@ public class RoomService {
             FROM rooms r
             """;
 
-    /** PUBLIC rooms are readable by anyone; PRIVATE and DIRECT rooms by their members only. */
-    private static final String READABLE = """
-            (r.kind = 'PUBLIC' OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.username = :user))
-            """;
+    private static final String READABLE = readable(":user");
 
     private final JdbcClient jdbc;
 
@@ -71,6 +68,15 @@ public class RoomService {
             .query(Room.class)
             .optional()
             .orElseThrow(() -> notFound(roomId));
+    }
+
+    /**
+     * SQL that holds when room {@code r} is readable by {@code user} (a parameter or a column): PUBLIC rooms by
+     * anyone, PRIVATE and DIRECT rooms by their members only. Reading and sending share this rule.
+     */
+    public static String readable(String user) {
+        return "(r.kind = 'PUBLIC' OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.username = "
+                + user + "))";
     }
 
     public boolean canRead(long roomId, String user) {

@@ -47,6 +47,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code key=value} arguments: {@code seconds=15} (per measured run), {@code stepSeconds=5} (per ceiling step),
  * {@code sessions=10000 instances=2} (scenario 3, sessions spread over the instances), {@code heap=512m} (each
  * instance's -Xmx), {@code scenarios=fanout,ceiling,connections,persistence} (which to run),
+ * {@code jvmArgs=-XX:+UseZGC,...} and {@code talkwireArgs=--key=value,...} (each instance's JVM and Spring options),
  * {@code warmupSeconds=10} (an unmeasured fan-out run against each target first), {@code window=32} (scenario 4:
  * SENDs each sender keeps awaiting their RECEIPT), {@code out=bench/results}, {@code profileRate=200 jfr=true}
  * (one fan-out run only, recorded with JFR).
@@ -822,6 +823,9 @@ public final class Benchmark {
                 "--talkwire.limits.send-per-second=1000000", "--talkwire.limits.send-burst=1000000",
                 "--talkwire.limits.sessions-per-user=1000000", "--talkwire.limits.login-failures=1000000",
                 "--logging.level.root=WARN"));
+        if (options.containsKey("jvmArgs")) {
+            command.addAll(1, List.of(options.get("jvmArgs").split(",")));
+        }
         if (options.containsKey("talkwireArgs")) {
             command.addAll(List.of(options.get("talkwireArgs").split(",")));
         }

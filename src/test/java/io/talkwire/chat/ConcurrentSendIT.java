@@ -21,7 +21,10 @@ import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** 10 clients send 100 messages each at once into one room: seq 1..1000 without gap, everyone gets all, once. */
+/**
+ * 10 clients send 100 messages each at once into one room: seq 1..1000 without gap, everyone gets all, once. Sends
+ * committed together keep their own outcome.
+ */
 class ConcurrentSendIT extends IntegrationTest {
 
     private static final int CLIENTS = 10;
@@ -93,6 +96,49 @@ class ConcurrentSendIT extends IntegrationTest {
             assertThat(received).containsExactlyInAnyOrderElementsOf(all);
         }
         clients.forEach(StompTestClient::close);
+    }
+
+    @Test
+    void sendsCommittedTogetherStillGetTheirOwnOutcome() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        User bob = api.newUser("bob");
+        long first = api.createRoom(alice, "PUBLIC");
+        long second = api.createRoom(alice, "PUBLIC");
+        long closed = api.createRoom(bob, "PRIVATE");
+        try (StompTestClient client = connect(alice)) {
+            Inbox errors = client.subscribe("/user/queue/errors");
+            // pipelined without waiting, so they meet in the same commits: two rooms, a repeated clientMessageId,
+            // and one send to a room alice may not write to
+            List<CompletableFuture<Void>> receipts = new ArrayList<>();
+            CompletableFuture<Void> refused = null;
+            for (int i = 0; i < MESSAGES; i++) {
+                receipts.add(client.send("/app/rooms." + first + ".send",
+                        "{\"content\":\"first %d\",\"clientMessageId\":\"f-%d\"}".formatted(i, i), "f" + i));
+                receipts.add(client.send("/app/rooms." + second + ".send", "{\"content\":\"second %d\"}".formatted(i), "s" + i));
+                receipts.add(client.send("/app/rooms." + first + ".send",
+                        "{\"content\":\"once\",\"clientMessageId\":\"same\"}", "again" + i));
+                if (i == MESSAGES / 2) {
+                    refused = client.send("/app/rooms." + closed + ".send", "{\"content\":\"no\"}", "refused");
+                }
+            }
+            StompTestClient.await(CompletableFuture.allOf(receipts.toArray(CompletableFuture[]::new)));
+
+            JsonNode error = errors.next();
+            assertThat(error.get("code").asString()).isEqualTo("NOT_FOUND");
+            assertThat(error.get("receiptId").asString()).isEqualTo("refused");
+            assertThat(refused).isNotDone();
+            JsonNode firstRoom = api.get("/api/rooms/" + first + "/messages?limit=200", alice.token()).json();
+            assertThat(firstRoom).extracting(m -> m.get("seq").asLong())
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, MESSAGES + 1).boxed().toList());
+            assertThat(firstRoom).filteredOn(m -> m.get("content").asString().equals("once")).hasSize(1);
+            JsonNode secondRoom = api.get("/api/rooms/" + second + "/messages?limit=200", alice.token()).json();
+            assertThat(secondRoom).extracting(m -> m.get("seq").asLong())
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, MESSAGES).boxed().toList());
+            assertThat(secondRoom).extracting(m -> m.get("content").asString())
+                .containsExactlyInAnyOrderElementsOf(LongStream.range(0, MESSAGES).mapToObj(i -> "second " + i).toList());
+            assertThat(api.get("/api/rooms/" + closed + "/messages", bob.token()).json()).isEmpty();
+        }
     }
 
     private static void awaitStart(CountDownLatch start) {
