@@ -2,11 +2,24 @@ package io.talkwire.presence;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 
 import io.talkwire.room.Broadcaster;
+import jakarta.annotation.PreDestroy;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -16,9 +29,18 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Who is subscribed to which room, on every instance, kept in PostgreSQL. A user JOINs a room with their first
  * subscription to it anywhere and LEAVEs with their last. Changes to one room are serialized by a transaction-scoped
  * advisory lock on the room id, so two tabs subscribing at once on two instances still yield exactly one JOIN.
+ * <p>
+ * Changes queue up and one worker applies them together, one transaction per room, counting the room's online users
+ * once per batch rather than once per change: 10,000 sessions leaving a room at once cost a few hundred short
+ * transactions that hold one pooled connection, not 10,000 that each wait for the room's lock on a connection of
+ * their own while REST requests find the pool empty.
  */
 @Service
 public class PresenceService {
+
+    private static final Logger log = LoggerFactory.getLogger(PresenceService.class);
+
+    private static final int MAX_BATCH = 1000;
 
     private final JdbcClient jdbc;
 
@@ -31,45 +53,40 @@ public class PresenceService {
     /** STOMP sessions connected to this instance; presence rows of any other session here are left-overs. */
     private final Set<String> liveSessions = ConcurrentHashMap.newKeySet();
 
+    private final BlockingQueue<Change> changes = new LinkedBlockingQueue<>();
+
+    private final Thread worker;
+
     PresenceService(JdbcClient jdbc, TransactionTemplate transactions, Broadcaster broadcaster, InstanceLease instance) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.broadcaster = broadcaster;
         this.instance = instance;
+        this.worker = Thread.ofPlatform().daemon().name("talkwire-presence").start(this::run);
     }
 
     public void connected(String sessionId) {
         liveSessions.add(sessionId);
     }
 
+    /** Returns once the subscription counts (and its JOIN, if any, is published). */
     public void subscribed(String sessionId, String subscriptionId, long roomId, String username) {
-        PresenceEvent join = transactions.execute(tx -> {
-            lockRoom(roomId);
-            int inserted = jdbc.sql("""
-                    INSERT INTO presence (session_id, subscription_id, instance_id, room_id, username)
-                    VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """)
-                .params(sessionId, subscriptionId, instance.id(), roomId, username)
-                .update();
-            return inserted == 1 && subscriptionsOf(roomId, username) == 1 ? event("JOIN", roomId, username) : null;
-        });
-        if (join != null) {
-            broadcaster.toRoom(roomId, join);
-        }
+        await(submit(new Change(roomId, sessionId, subscriptionId, username)));
     }
 
+    /** Returns once the subscription no longer counts. */
     public void unsubscribed(String sessionId, String subscriptionId) {
         jdbc.sql("SELECT room_id FROM presence WHERE session_id = ? AND subscription_id = ?")
             .params(sessionId, subscriptionId)
             .query(Long.class)
             .optional()
-            .ifPresent(roomId -> remove(roomId, "session_id = ? AND subscription_id = ?", sessionId, subscriptionId));
+            .ifPresent(roomId -> await(submit(new Change(roomId, sessionId, subscriptionId, null))));
     }
 
-    /** Idempotent: DISCONNECT can arrive twice for one session (the frame, then the closed socket). */
+    /** Idempotent: DISCONNECT can arrive twice for one session (the frame, then the closed socket). Not awaited. */
     public void disconnected(String sessionId) {
         liveSessions.remove(sessionId);
-        roomsWhere("session_id = ?", sessionId).forEach(roomId -> remove(roomId, "session_id = ?", sessionId));
+        roomsOf(sessionId).forEach(roomId -> submit(new Change(roomId, sessionId, null, null)));
     }
 
     /** The subscriptions that {@code username} holds to the room on this instance. */
@@ -94,51 +111,139 @@ public class PresenceService {
             .forEach(this::disconnected);
     }
 
-    /** Presence held by an instance that stopped renewing its lease. */
+    /** Presence held by an instance that stopped renewing its lease; applied at once, on the caller's thread. */
     void instanceGone(String instanceId) {
-        roomsWhere("instance_id = ?", instanceId).forEach(roomId -> remove(roomId, "instance_id = ?", instanceId));
+        Map<Long, List<Change>> byRoom = new TreeMap<>();
+        jdbc.sql("SELECT DISTINCT room_id, session_id FROM presence WHERE instance_id = ?")
+            .param(instanceId)
+            .query((rs, row) -> new Change(rs.getLong("room_id"), rs.getString("session_id"), null, null))
+            .list()
+            .forEach(change -> byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change));
+        byRoom.forEach(this::apply);
     }
 
-    private List<Long> roomsWhere(String condition, String value) {
-        return jdbc.sql("SELECT DISTINCT room_id FROM presence WHERE " + condition).param(value).query(Long.class).list();
+    @PreDestroy
+    void stop() {
+        worker.interrupt();
     }
 
-    /** Removes the matching rows of one room, and announces LEAVE for each user who has none left there. */
-    private void remove(long roomId, String condition, Object... values) {
-        Object[] params = new Object[values.length + 1];
-        params[0] = roomId;
-        System.arraycopy(values, 0, params, 1, values.length);
-        List<PresenceEvent> leaves = transactions.execute(tx -> {
-            lockRoom(roomId);
-            List<String> users = jdbc.sql("DELETE FROM presence WHERE room_id = ? AND " + condition + " RETURNING username")
-                .params(params)
-                .query(String.class)
-                .list();
-            return users.stream()
-                .distinct()
-                .filter(user -> subscriptionsOf(roomId, user) == 0)
-                .map(user -> event("LEAVE", roomId, user))
-                .toList();
-        });
-        leaves.forEach(leave -> broadcaster.toRoom(roomId, leave));
+    private CompletableFuture<Void> submit(Change change) {
+        changes.add(change);
+        return change.done();
     }
 
-    private PresenceEvent event(String type, long roomId, String user) {
+    private void run() {
+        List<Change> batch = new ArrayList<>();
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                batch.add(changes.take());
+                changes.drainTo(batch, MAX_BATCH - 1);
+                Map<Long, List<Change>> byRoom = new TreeMap<>();
+                batch.forEach(change -> byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change));
+                byRoom.forEach(this::apply);
+            }
+            catch (InterruptedException stopping) {
+                Thread.currentThread().interrupt();
+            }
+            catch (RuntimeException unexpected) {
+                log.error("Presence update failed", unexpected);
+                batch.forEach(change -> change.done().completeExceptionally(unexpected));
+            }
+            finally {
+                batch.clear();
+            }
+        }
+        changes.forEach(change -> change.done().completeExceptionally(new IllegalStateException("shutting down")));
+    }
+
+    /** One room's changes in one transaction, in order; then their JOIN and LEAVE events. */
+    private void apply(long roomId, List<Change> roomChanges) {
+        List<PresenceEvent> events;
+        try {
+            events = transactions.execute(tx -> applyLocked(roomId, roomChanges));
+        }
+        catch (RuntimeException ex) {
+            log.warn("Could not update presence in room {}: {}", roomId, ex.getMessage());
+            roomChanges.forEach(change -> change.done().completeExceptionally(ex));
+            return;
+        }
+        events.forEach(event -> broadcaster.toRoom(roomId, event));
+        roomChanges.forEach(change -> change.done().complete(null));
+    }
+
+    private List<PresenceEvent> applyLocked(long roomId, List<Change> roomChanges) {
+        jdbc.sql("SELECT 1 FROM pg_advisory_xact_lock(?)").param(roomId).query(Integer.class).single();
+        // distinct users online before this batch; each JOIN and LEAVE below moves it by one
         long online = jdbc.sql("SELECT count(DISTINCT username) FROM presence WHERE room_id = ?")
             .param(roomId)
             .query(Long.class)
             .single();
-        return new PresenceEvent(type, roomId, user, online, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        Map<String, Long> subscriptionsOf = new HashMap<>(); // of the users seen so far, after the changes so far
+        List<PresenceEvent> events = new ArrayList<>();
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        for (Change change : roomChanges) {
+            if (change.username() != null) {
+                int inserted = jdbc.sql("""
+                        INSERT INTO presence (session_id, subscription_id, instance_id, room_id, username)
+                        VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """)
+                    .params(change.sessionId(), change.subscriptionId(), instance.id(), roomId, change.username())
+                    .update();
+                if (inserted == 1 && count(subscriptionsOf, roomId, change.username(), 1) == 1) {
+                    events.add(new PresenceEvent("JOIN", roomId, change.username(), ++online, at));
+                }
+                continue;
+            }
+            List<String> removed = change.subscriptionId() == null
+                    ? jdbc.sql("DELETE FROM presence WHERE room_id = ? AND session_id = ? RETURNING username")
+                        .params(roomId, change.sessionId()).query(String.class).list()
+                    : jdbc.sql("DELETE FROM presence WHERE room_id = ? AND session_id = ? AND subscription_id = ? RETURNING username")
+                        .params(roomId, change.sessionId(), change.subscriptionId()).query(String.class).list();
+            Map<String, Long> removedBy = new LinkedHashMap<>();
+            removed.forEach(user -> removedBy.merge(user, 1L, Long::sum));
+            for (Map.Entry<String, Long> user : removedBy.entrySet()) {
+                if (count(subscriptionsOf, roomId, user.getKey(), -user.getValue()) == 0) {
+                    events.add(new PresenceEvent("LEAVE", roomId, user.getKey(), --online, at));
+                }
+            }
+        }
+        return events;
     }
 
-    private long subscriptionsOf(long roomId, String user) {
-        return jdbc.sql("SELECT count(*) FROM presence WHERE room_id = ? AND username = ?")
-            .params(roomId, user)
-            .query(Long.class)
-            .single();
+    /**
+     * The user's subscriptions to the room after a change of {@code delta} that was just applied: read once per
+     * batch (after the change), then kept up to date here.
+     */
+    private long count(Map<String, Long> subscriptionsOf, long roomId, String user, long delta) {
+        Long known = subscriptionsOf.get(user);
+        long now = known != null ? known + delta
+                : jdbc.sql("SELECT count(*) FROM presence WHERE room_id = ? AND username = ?")
+                    .params(roomId, user)
+                    .query(Long.class)
+                    .single();
+        subscriptionsOf.put(user, now);
+        return now;
     }
 
-    private void lockRoom(long roomId) {
-        jdbc.sql("SELECT 1 FROM pg_advisory_xact_lock(?)").param(roomId).query(Integer.class).single();
+    private List<Long> roomsOf(String sessionId) {
+        return jdbc.sql("SELECT DISTINCT room_id FROM presence WHERE session_id = ?").param(sessionId).query(Long.class).list();
+    }
+
+    private static void await(CompletableFuture<Void> done) {
+        try {
+            done.join();
+        }
+        catch (CompletionException ex) {
+            throw ex.getCause() instanceof RuntimeException cause ? cause : ex;
+        }
+    }
+
+    /** A subscription that starts ({@code username} given), or one (or a whole session's) in the room that ends. */
+    private record Change(long roomId, String sessionId, @Nullable String subscriptionId, @Nullable String username,
+            CompletableFuture<Void> done) {
+
+        Change(long roomId, String sessionId, @Nullable String subscriptionId, @Nullable String username) {
+            this(roomId, sessionId, subscriptionId, username, new CompletableFuture<>());
+        }
     }
 }

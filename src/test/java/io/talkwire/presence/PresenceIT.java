@@ -1,6 +1,14 @@
 package io.talkwire.presence;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 
 import io.talkwire.Api;
 import io.talkwire.Api.User;
@@ -13,8 +21,12 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** JOIN / LEAVE with distinct-user online counts; a second tab adds neither. */
+/** JOIN / LEAVE with distinct-user online counts; a second tab adds neither; a crowd at once is counted right. */
 class PresenceIT extends IntegrationTest {
+
+    private static final int CROWD = 40;
+
+    private static final int TABS = 15;
 
     @Test
     void joinAndLeaveCarryTheDistinctUserCount() {
@@ -69,6 +81,62 @@ class PresenceIT extends IntegrationTest {
             bobTab.subscribe(topic);
             assertPresence(next(aliceEvents, "JOIN", bob), "JOIN", room, bob, 2);
         }
+    }
+
+    @Test
+    void aCrowdArrivingAndLeavingAtOnceCountsEveryoneExactlyOnce() throws Exception {
+        Api api = api();
+        User watcher = api.newUser("watcher");
+        User multi = api.newUser("multi");
+        long room = api.createRoom(watcher, "PUBLIC");
+        String topic = "/topic/rooms." + room;
+        List<User> crowd = IntStream.range(0, CROWD).mapToObj(i -> api.newUser("crowd")).toList();
+        try (StompTestClient watcherTab = connect(watcher)) {
+            Inbox events = watcherTab.subscribe(topic);
+            List<StompTestClient> tabs;
+            try (ExecutorService parallel = Executors.newFixedThreadPool(16)) {
+                List<Future<StompTestClient>> connecting = new ArrayList<>();
+                for (User user : crowd) {
+                    connecting.add(parallel.submit(() -> subscribed(user, topic)));
+                }
+                for (int i = 0; i < TABS; i++) {
+                    connecting.add(parallel.submit(() -> subscribed(multi, topic))); // one user, many tabs
+                }
+                tabs = new ArrayList<>();
+                for (Future<StompTestClient> tab : connecting) {
+                    tabs.add(tab.get(30, TimeUnit.SECONDS));
+                }
+                // a JOIN per user (one for all of multi's tabs), counting 2 .. CROWD + 2 between them
+                List<JsonNode> joins = next(events, CROWD + 1, "JOIN");
+                assertThat(joins).extracting(e -> e.get("online").asLong())
+                    .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(2, CROWD + 2).boxed().toList());
+                assertThat(joins).filteredOn(e -> multi.name().equals(e.get("user").asString())).hasSize(1);
+                assertThat(onlineCount(api, room, watcher)).isEqualTo(CROWD + 2);
+
+                tabs.forEach(tab -> parallel.submit(tab::close));
+            }
+            // every one of them LEAVEs once, counting down to the watcher alone
+            List<JsonNode> leaves = next(events, CROWD + 1, "LEAVE");
+            assertThat(leaves).extracting(e -> e.get("online").asLong())
+                .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, CROWD + 1).boxed().toList());
+            assertThat(leaves).extracting(e -> e.get("user").asString()).doesNotHaveDuplicates();
+            assertThat(events.drain(Duration.ofMillis(500))).noneMatch(e -> "LEAVE".equals(e.path("type").asString()));
+            assertThat(onlineCount(api, room, watcher)).isEqualTo(1);
+        }
+    }
+
+    private static List<JsonNode> next(Inbox inbox, int count, String type) {
+        List<JsonNode> events = new ArrayList<>();
+        while (events.size() < count) {
+            events.add(inbox.next(type));
+        }
+        return events;
+    }
+
+    private StompTestClient subscribed(User user, String topic) {
+        StompTestClient tab = connect(user);
+        tab.subscribe(topic);
+        return tab;
     }
 
     private static JsonNode next(Inbox inbox, String type, User user) {
