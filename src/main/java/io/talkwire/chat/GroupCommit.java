@@ -9,16 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 
+import io.talkwire.BatchWorker;
 import io.talkwire.chat.MessageStore.Appended;
 import io.talkwire.room.RoomService;
 import jakarta.annotation.PreDestroy;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DuplicateKeyException;
@@ -37,61 +34,33 @@ import org.springframework.stereotype.Component;
 @Component
 class GroupCommit {
 
-    private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
-
     private static final int MAX_BATCH = 256;
 
     /** Committers working at once: different rooms commit in parallel; one room's batches queue on its row lock. */
     private static final int COMMITTERS = 4;
 
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-
     private final MessageStore store;
 
     private final RoomService rooms;
 
-    private final List<Thread> committers = new ArrayList<>();
+    private final BatchWorker<Pending> committers;
 
     GroupCommit(MessageStore store, RoomService rooms) {
         this.store = store;
         this.rooms = rooms;
-        for (int i = 0; i < COMMITTERS; i++) {
-            committers.add(Thread.ofPlatform().daemon().name("talkwire-group-commit-" + i).start(this::run));
-        }
+        this.committers = new BatchWorker<>("talkwire-group-commit", COMMITTERS, MAX_BATCH, this::commit, Pending::result);
     }
 
     /** Completes once the message is committed (or was already), or exceptionally with why it was not stored. */
     CompletableFuture<Appended> submit(long roomId, String sender, String content, @Nullable String clientMessageId) {
         Pending pending = new Pending(roomId, sender, content, clientMessageId, new CompletableFuture<>());
-        queue.add(pending);
+        committers.submit(pending);
         return pending.result();
     }
 
     @PreDestroy
     void stop() {
-        committers.forEach(Thread::interrupt);
-    }
-
-    private void run() {
-        List<Pending> batch = new ArrayList<>(MAX_BATCH);
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                batch.add(queue.take());
-                queue.drainTo(batch, MAX_BATCH - 1);
-                commit(batch);
-            }
-            catch (InterruptedException stopping) {
-                Thread.currentThread().interrupt();
-            }
-            catch (RuntimeException unexpected) {
-                log.error("Group commit failed", unexpected);
-                batch.forEach(p -> p.result().completeExceptionally(unexpected));
-            }
-            finally {
-                batch.clear();
-            }
-        }
-        queue.forEach(p -> p.result().completeExceptionally(new IllegalStateException("shutting down")));
+        committers.stop();
     }
 
     private void commit(List<Pending> batch) {

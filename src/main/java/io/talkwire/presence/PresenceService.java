@@ -9,12 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 
+import io.talkwire.BatchWorker;
 import io.talkwire.room.Broadcaster;
 import jakarta.annotation.PreDestroy;
 import org.jspecify.annotations.Nullable;
@@ -53,16 +52,14 @@ public class PresenceService {
     /** STOMP sessions connected to this instance; presence rows of any other session here are left-overs. */
     private final Set<String> liveSessions = ConcurrentHashMap.newKeySet();
 
-    private final BlockingQueue<Change> changes = new LinkedBlockingQueue<>();
-
-    private final Thread worker;
+    private final BatchWorker<Change> worker;
 
     PresenceService(JdbcClient jdbc, TransactionTemplate transactions, Broadcaster broadcaster, InstanceLease instance) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.broadcaster = broadcaster;
         this.instance = instance;
-        this.worker = Thread.ofPlatform().daemon().name("talkwire-presence").start(this::run);
+        this.worker = new BatchWorker<>("talkwire-presence", 1, MAX_BATCH, this::applyBatch, Change::done);
     }
 
     public void connected(String sessionId) {
@@ -113,47 +110,26 @@ public class PresenceService {
 
     /** Presence held by an instance that stopped renewing its lease; applied at once, on the caller's thread. */
     void instanceGone(String instanceId) {
-        Map<Long, List<Change>> byRoom = new TreeMap<>();
-        jdbc.sql("SELECT DISTINCT room_id, session_id FROM presence WHERE instance_id = ?")
+        applyBatch(jdbc.sql("SELECT DISTINCT room_id, session_id FROM presence WHERE instance_id = ?")
             .param(instanceId)
             .query((rs, row) -> new Change(rs.getLong("room_id"), rs.getString("session_id"), null, null))
-            .list()
-            .forEach(change -> byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change));
-        byRoom.forEach(this::apply);
+            .list());
     }
 
     @PreDestroy
     void stop() {
-        worker.interrupt();
+        worker.stop();
     }
 
     private CompletableFuture<Void> submit(Change change) {
-        changes.add(change);
+        worker.submit(change);
         return change.done();
     }
 
-    private void run() {
-        List<Change> batch = new ArrayList<>();
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                batch.add(changes.take());
-                changes.drainTo(batch, MAX_BATCH - 1);
-                Map<Long, List<Change>> byRoom = new TreeMap<>();
-                batch.forEach(change -> byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change));
-                byRoom.forEach(this::apply);
-            }
-            catch (InterruptedException stopping) {
-                Thread.currentThread().interrupt();
-            }
-            catch (RuntimeException unexpected) {
-                log.error("Presence update failed", unexpected);
-                batch.forEach(change -> change.done().completeExceptionally(unexpected));
-            }
-            finally {
-                batch.clear();
-            }
-        }
-        changes.forEach(change -> change.done().completeExceptionally(new IllegalStateException("shutting down")));
+    private void applyBatch(List<Change> batch) {
+        Map<Long, List<Change>> byRoom = new TreeMap<>();
+        batch.forEach(change -> byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change));
+        byRoom.forEach(this::apply);
     }
 
     /** One room's changes in one transaction, in order; then their JOIN and LEAVE events. */
