@@ -13,7 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Text with SQL, HTML, STOMP syntax and control characters is stored and returned exactly; it breaks nothing. */
+/** Text with SQL, HTML, STOMP or array syntax and control characters is stored and returned exactly; it breaks nothing. */
 class HostileContentIT extends IntegrationTest {
 
     static final List<String> HOSTILE = List.of(
@@ -27,7 +27,11 @@ class HostileContentIT extends IntegrationTest {
             "header\\c escapes \\n \\\\ and : colons",
             "\"quotes\" and \\backslashes\\ and {\"json\":true}",
             "emoji 😀👍🏽, right-to-left \u202eevil\u202c, zero width\u200b",
-            "%s %n %d ${jndi:ldap://x/} {{7*7}}");
+            "%s %n %d ${jndi:ldap://x/} {{7*7}}",
+            // sends are stored as SQL arrays: array-literal syntax must stay text
+            "NULL",
+            "{NULL,\"x\"}",
+            "a, b }{ c \\\" d");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 

@@ -59,7 +59,7 @@ class StompChatIT extends IntegrationTest {
         long room = api.createRoom(alice, "PUBLIC");
         try (StompTestClient client = connect(alice)) {
             Inbox inbox = client.subscribe("/topic/rooms." + room);
-            String body = "{\"content\":\"once\",\"clientMessageId\":\"retry-me\"}";
+            String body = "{\"content\":\"once\",\"clientMessageId\":\"NULL\"}"; // an id, not SQL's NULL
             StompTestClient.await(client.send("/app/rooms." + room + ".send", body, "first"));
             StompTestClient.await(client.send("/app/rooms." + room + ".send", body, "second"));
             StompTestClient.await(client.send("/app/rooms." + room + ".send", "{\"content\":\"after\"}", "third"));
