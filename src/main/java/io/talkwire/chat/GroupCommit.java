@@ -114,8 +114,7 @@ class GroupCommit {
                 completeUnstored(pending, null);
             }
             else {
-                pending.result().complete(new Appended(new ChatMessage(message.id(), message.roomId(), seq,
-                        message.sender(), message.content(), message.clientMessageId(), message.sentAt()), true));
+                pending.result().complete(new Appended(message.withSeq(seq), true));
             }
         }
         repeats.forEach(GroupCommit::answerRepeat);

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.ExchangeTypes;
+import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.annotation.Exchange;
 import org.springframework.amqp.rabbit.annotation.Queue;
 import org.springframework.amqp.rabbit.annotation.QueueBinding;
@@ -66,7 +67,7 @@ class SubscriptionRevoker {
         revokeHere(revocation);
         try {
             rabbit.send(RoomFanout.EXCHANGE, ROUTING_KEY,
-                    new org.springframework.amqp.core.Message(json.writeValueAsBytes(revocation)));
+                    new Message(json.writeValueAsBytes(revocation)));
         }
         catch (AmqpException ex) {
             log.warn("Could not tell other instances to end {}'s subscriptions to room {}: {}", change.username(),

@@ -1,5 +1,7 @@
 package io.talkwire.stomp;
 
+import io.talkwire.TalkwireApplication;
+
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -9,12 +11,12 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
  * Small per-connection buffers, so that 10,000 sessions fit in a modest heap. Tomcat allocates its buffers for every
  * WebSocket session up front (8 KiB each by default, several per session); long messages are handed over in parts
  * ({@link BrokerConfiguration}) and joined by the STOMP decoder, so small buffers limit nothing but the chunk size.
- * {@link io.talkwire.TalkwireApplication#main} also lowers Tomcat's WebSocket read and write buffers.
+ * {@link TalkwireApplication#main} also lowers Tomcat's WebSocket read and write buffers.
  */
 @Configuration(proxyBeanMethods = false)
 class WebSocketContainerConfig {
 
-    static final int BUFFER_BYTES = 4096;
+    private static final int BUFFER_BYTES = TalkwireApplication.CONNECTION_BUFFER_BYTES;
 
     @Bean
     ServletServerContainerFactoryBean webSocketContainer() {
