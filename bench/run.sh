@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Talkwire's benchmark: Talkwire vs RabbitMQ's Web-STOMP used directly, in one run on this machine.
 # Usage: bench/run.sh [seconds=15] [stepSeconds=5] [sessions=10000] [instances=2] [heap=512m] [scenarios=...] [out=...]
-# Needs the local PostgreSQL (database talkwire) and RabbitMQ with rabbitmq_stomp, rabbitmq_web_stomp and
-# rabbitmq_management enabled (this script enables them). Results: bench/results/{results.json,results.md,latency.png}
+# Uses the local PostgreSQL and RabbitMQ, made ready as for the tests (.ci/services.sh), with rabbitmq_web_stomp
+# enabled for the baseline. Results: bench/results/{results.json,results.md,latency.png}
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/jdk.sh
+. .ci/services.sh
 
 # Scenario 3 holds thousands of sessions, each a RabbitMQ connection (the relay's, or Web-STOMP's for the baseline),
 # but Debian's rabbitmq-server starts with 1,024 open files: restart it with the hard limit when that is too few.
