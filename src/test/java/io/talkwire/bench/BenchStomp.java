@@ -5,9 +5,11 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -18,6 +20,17 @@ import java.util.function.Consumer;
 final class BenchStomp implements WebSocket.Listener {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /**
+     * Every client promises a heart-beat each 10 s and sends one each 5 s, as browser clients do: a subscriber that
+     * only listens would otherwise be closed as idle (RabbitMQ's Web-STOMP does so after 60 s) between measured runs.
+     */
+    private static final Set<BenchStomp> OPEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory())
+            .scheduleWithFixedDelay(() -> OPEN.forEach(BenchStomp::heartBeat), 5, 5, TimeUnit.SECONDS);
+    }
 
     private final StringBuilder partial = new StringBuilder();
 
@@ -43,7 +56,7 @@ final class BenchStomp implements WebSocket.Listener {
             .connectTimeout(Duration.ofSeconds(30))
             .buildAsync(URI.create(url), client)
             .join();
-        StringBuilder connect = new StringBuilder("CONNECT\naccept-version:1.2\nheart-beat:0,0\n");
+        StringBuilder connect = new StringBuilder("CONNECT\naccept-version:1.2\nheart-beat:10000,0\n");
         headers.forEach((name, value) -> connect.append(name).append(':').append(value).append('\n'));
         client.write(connect.append("\n\0").toString());
         try {
@@ -52,6 +65,7 @@ final class BenchStomp implements WebSocket.Listener {
         catch (Exception ex) {
             throw new IllegalStateException("no CONNECTED from " + url + ": " + client.error, ex);
         }
+        OPEN.add(client);
         return client;
     }
 
@@ -68,6 +82,7 @@ final class BenchStomp implements WebSocket.Listener {
     }
 
     void close() {
+        OPEN.remove(this);
         try {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
         }
@@ -81,6 +96,15 @@ final class BenchStomp implements WebSocket.Listener {
         receipts.put(receiptId, receipt);
         write(head + "receipt:" + receiptId + "\n\n" + body + "\0");
         return receipt;
+    }
+
+    private void heartBeat() {
+        try {
+            write("\n");
+        }
+        catch (RuntimeException closed) {
+            OPEN.remove(this);
+        }
     }
 
     /** The JDK allows one outstanding send per WebSocket: serialize them. */

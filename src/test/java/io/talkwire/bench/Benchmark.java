@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,7 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
  * plugin used directly (no auth, no persistence). Results go to bench/results as JSON, Markdown and a PNG chart.
  *
  * <p>Run with {@code bench/run.sh} (or {@code ./mvnw -Pbench verify -Dbench.args="..."}); options as
- * {@code key=value} arguments: {@code seconds=15} (per measured run), {@code stepSeconds=5} (per ceiling step),
+ * {@code key=value} arguments: {@code rounds=6 roundSeconds=5} (scenario 1: alternating measured windows per
+ * target), {@code seconds=15} (scenario 4's runs), {@code stepSeconds=5} (per ceiling step),
  * {@code sessions=10000 instances=2} (scenario 3, sessions spread over the instances), {@code heap=512m} (each
  * instance's -Xmx), {@code scenarios=fanout,ceiling,connections,persistence} (which to run),
  * {@code jvmArgs=-XX:+UseZGC,...} and {@code talkwireArgs=--key=value,...} (each instance's JVM and Spring options),
@@ -123,7 +122,7 @@ public final class Benchmark {
             measureFanOut(rabbit, 1, 20, 2, 200, warmup);
         }
         if (scenarios.contains("fanout")) {
-            fanOut(talkwire, rabbit, seconds);
+            fanOut(talkwire, rabbit);
         }
         if (scenarios.contains("ceiling")) {
             talkwireSteps = ceiling(talkwire);
@@ -152,11 +151,37 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------ scenario 1: fan-out latency
 
-    private void fanOut(Target talkwire, Target rabbit, int seconds) throws Exception {
-        Map<String, Object> t = measureFanOut(talkwire, 1, 20, 2, 50, seconds);
-        Map<String, Object> r = measureFanOut(rabbit, 1, 20, 2, 50, seconds);
-        results.put("fanOut", Map.of("talkwire", t, "rabbitDirect", r));
+    /**
+     * Both targets connected at once and measured in turns ({@code rounds} windows of {@code roundSeconds} each), so
+     * that the machine's drift from one minute to the next falls on both alike.
+     */
+    private void fanOut(Target talkwire, Target rabbit) throws Exception {
+        int rounds = intOption("rounds", 6);
+        int roundSeconds = intOption("roundSeconds", 5);
+        List<FanOutLoad.Window> talkwireWindows = new ArrayList<>();
+        List<FanOutLoad.Window> rabbitWindows = new ArrayList<>();
+        List<String> roundRatios = new ArrayList<>();
+        Map<String, Object> t;
+        Map<String, Object> r;
+        try (FanOutLoad talkwireLoad = new FanOutLoad(talkwire, new CpuMeter(this.talkwire), 1, 20, 2);
+                FanOutLoad rabbitLoad = new FanOutLoad(rabbit, new CpuMeter(this.talkwire), 1, 20, 2)) {
+            for (int round = 0; round < rounds; round++) {
+                FanOutLoad.Window tw = talkwireLoad.run(50, 1, roundSeconds);
+                FanOutLoad.Window rw = rabbitLoad.run(50, 1, roundSeconds);
+                talkwireWindows.add(tw);
+                rabbitWindows.add(rw);
+                double ratio = p99(talkwireLoad, tw) / p99(rabbitLoad, rw);
+                roundRatios.add(String.format("%.2fx", ratio));
+                System.out.println("fan-out round " + (round + 1) + ": p99 ratio " + roundRatios.getLast());
+            }
+            t = talkwireLoad.summary(talkwireWindows);
+            r = rabbitLoad.summary(rabbitWindows);
+        }
+        results.put("fanOut", Map.of("talkwire", t, "rabbitDirect", r, "rounds", rounds, "roundSeconds", roundSeconds,
+                "p99RatioByRound", roundRatios));
         markdown.add("## 1. Fan-out latency (1 room, 20 subscribers, 2 publishers at 50 msg/s each: 2,000 deliveries/s)\n");
+        markdown.add("Measured in " + rounds + " alternating rounds of " + roundSeconds + " s per target (Talkwire, then "
+                + "RabbitMQ direct, and again), both connected throughout; percentiles over all rounds.\n");
         markdown.add("| | Talkwire | RabbitMQ direct | ratio |\n|---|---|---|---|");
         for (String key : List.of("p50Ms", "p95Ms", "p99Ms", "maxMs")) {
             markdown.add(row(key.replace("Ms", " (ms)"), t.get(key), r.get(key)));
@@ -167,95 +192,19 @@ public final class Benchmark {
         markdown.add(row("duplicated", t.get("duplicated"), r.get("duplicated")));
         markdown.add(row("Talkwire CPU (cores)", t.get("serverCpuCores"), "-"));
         markdown.add(row("load generator CPU (cores)", t.get("generatorCpuCores"), r.get("generatorCpuCores")));
-        markdown.add("");
+        markdown.add("\np99 ratio round by round: " + String.join(", ", roundRatios) + ".\n");
+    }
+
+    private static double p99(FanOutLoad load, FanOutLoad.Window window) {
+        return ((Number) load.summary(List.of(window)).get("p99Ms")).doubleValue();
     }
 
     /** R rooms x S subscribers x P publishers at a fixed rate; latency from send to each subscriber's receipt. */
     private Map<String, Object> measureFanOut(Target target, int rooms, int subscribers, int publishers, int ratePerPublisher,
             int seconds) throws Exception {
-        int warmup = Math.max(2, seconds / 5);
-        int total = (warmup + seconds) * ratePerPublisher;
-        List<String> roomIds = new ArrayList<>();
-        for (int r = 0; r < rooms; r++) {
-            roomIds.add(target.newRoom());
+        try (FanOutLoad load = new FanOutLoad(target, new CpuMeter(talkwire), rooms, subscribers, publishers)) {
+            return load.summary(List.of(load.run(ratePerPublisher, Math.max(2, seconds / 5), seconds)));
         }
-        LatencyLog latencies = new LatencyLog(rooms * subscribers * publishers * seconds * ratePerPublisher + 1024);
-        AtomicLong duplicates = new AtomicLong();
-        AtomicLong delivered = new AtomicLong();
-        List<BenchStomp> clients = new ArrayList<>();
-        long[] measureFromHolder = { Long.MAX_VALUE };
-        for (String room : roomIds) {
-            for (int s = 0; s < subscribers; s++) {
-                BitSet[] seen = new BitSet[publishers];
-                for (int p = 0; p < publishers; p++) {
-                    seen[p] = new BitSet(total);
-                }
-                BenchStomp subscriber = target.connect(body -> {
-                    Probe probe = Probe.parse(body);
-                    if (probe == null) {
-                        return;
-                    }
-                    synchronized (seen) {
-                        if (seen[probe.publisher()].get(probe.n())) {
-                            duplicates.incrementAndGet();
-                            return;
-                        }
-                        seen[probe.publisher()].set(probe.n());
-                    }
-                    if (probe.sentNanos() >= measureFromHolder[0]) {
-                        delivered.incrementAndGet();
-                        latencies.add(System.nanoTime() - probe.sentNanos());
-                    }
-                });
-                subscriber.subscribe("s", target.topic(room)).get(30, TimeUnit.SECONDS);
-                clients.add(subscriber);
-            }
-        }
-        List<BenchStomp> publisherClients = new ArrayList<>();
-        for (int p = 0; p < publishers * rooms; p++) {
-            publisherClients.add(target.connect(body -> { }));
-        }
-        CpuMeter cpu = new CpuMeter(talkwire);
-        ScheduledExecutorService pacer = Executors.newScheduledThreadPool(Math.max(2, publishers * rooms));
-        AtomicLong measuredSent = new AtomicLong();
-        long start = System.nanoTime();
-        measureFromHolder[0] = start + TimeUnit.SECONDS.toNanos(warmup);
-        for (int r = 0; r < rooms; r++) {
-            for (int p = 0; p < publishers; p++) {
-                BenchStomp publisher = publisherClients.get(r * publishers + p);
-                String room = roomIds.get(r);
-                int publisherIndex = p;
-                AtomicInteger n = new AtomicInteger();
-                pacer.scheduleAtFixedRate(() -> {
-                    int i = n.getAndIncrement();
-                    if (i < total) {
-                        long now = System.nanoTime();
-                        target.publish(publisher, room, new Probe(publisherIndex, i, now).body());
-                        if (now >= measureFromHolder[0]) {
-                            measuredSent.incrementAndGet();
-                        }
-                    }
-                }, 0, 1_000_000 / ratePerPublisher, TimeUnit.MICROSECONDS);
-            }
-        }
-        TimeUnit.SECONDS.sleep(warmup);
-        cpu.start();
-        TimeUnit.SECONDS.sleep(seconds);
-        Map<String, Double> cpuUse = cpu.stop();
-        pacer.shutdownNow();
-        TimeUnit.SECONDS.sleep(3); // the last deliveries
-        long expected = measuredSent.get() * subscribers;
-        long received = delivered.get();
-        clients.forEach(BenchStomp::close);
-        publisherClients.forEach(BenchStomp::close);
-        Map<String, Object> result = latencies.summary();
-        result.put("expected", expected);
-        result.put("delivered", received);
-        result.put("lost", Math.max(0, expected - received));
-        result.put("duplicated", duplicates.get());
-        result.put("deliveriesPerSecond", Math.round(received / (double) seconds));
-        result.putAll(cpuUse);
-        return result;
     }
 
     // ------------------------------------------------------------------ scenario 2: ceiling
@@ -727,8 +676,20 @@ public final class Benchmark {
             }
         }
 
+        static LatencyLog merge(List<LatencyLog> logs) {
+            LatencyLog all = new LatencyLog(logs.stream().mapToInt(LatencyLog::count).sum());
+            for (LatencyLog log : logs) {
+                System.arraycopy(log.micros, 0, all.micros, all.size.getAndAdd(log.count()), log.count());
+            }
+            return all;
+        }
+
+        private int count() {
+            return Math.min(size.get(), micros.length);
+        }
+
         Map<String, Object> summary() {
-            long[] sorted = Arrays.copyOf(micros, Math.min(size.get(), micros.length));
+            long[] sorted = Arrays.copyOf(micros, count());
             Arrays.sort(sorted);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("p50Ms", percentile(sorted, 0.50));
