@@ -1,5 +1,6 @@
 package io.talkwire.chat;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -36,8 +37,14 @@ class GroupCommit {
 
     private static final int MAX_BATCH = 256;
 
-    /** Committers working at once: different rooms commit in parallel; one room's batches queue on its row lock. */
+    /**
+     * Committers working at once: different rooms commit in parallel, and each room has its committer (by id), so a
+     * room's sends are batched together instead of racing for its row lock, one WAL flush after the other.
+     */
     private static final int COMMITTERS = 4;
+
+    /** How long a committer waits for sends already on their way ({@link SendsInFlight}) before it commits. */
+    private static final Duration MAX_LINGER = Duration.ofNanos(500_000);
 
     private final MessageStore store;
 
@@ -45,16 +52,17 @@ class GroupCommit {
 
     private final BatchWorker<Pending> committers;
 
-    GroupCommit(MessageStore store, RoomService rooms) {
+    GroupCommit(MessageStore store, RoomService rooms, SendsInFlight inFlight) {
         this.store = store;
         this.rooms = rooms;
-        this.committers = new BatchWorker<>("talkwire-group-commit", COMMITTERS, MAX_BATCH, this::commit, Pending::result);
+        this.committers = new BatchWorker<>("talkwire-group-commit", COMMITTERS, MAX_BATCH, this::commit, Pending::result,
+                inFlight::any, MAX_LINGER);
     }
 
     /** Completes once the message is committed (or was already), or exceptionally with why it was not stored. */
     CompletableFuture<Appended> submit(long roomId, String sender, String content, @Nullable String clientMessageId) {
         Pending pending = new Pending(roomId, sender, content, clientMessageId, new CompletableFuture<>());
-        committers.submit(pending);
+        committers.submit(pending, roomId);
         return pending.result();
     }
 

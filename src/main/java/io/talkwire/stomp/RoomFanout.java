@@ -3,9 +3,14 @@ package io.talkwire.stomp;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.talkwire.presence.InstanceLease;
+import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +53,9 @@ public class RoomFanout {
 
     private static final String ORIGIN = "talkwire-origin";
 
+    /** Events waiting for RabbitMQ beyond this many (a hung broker) are dropped, with a warning each. */
+    private static final int MAX_BACKLOG = 100_000;
+
     /** Live subscriptions by room: who gets a room's events here. */
     private final Map<Long, Set<Subscriber>> byRoom = new ConcurrentHashMap<>();
 
@@ -58,6 +66,10 @@ public class RoomFanout {
     private final Map<String, Map<String, Long>> bySession = new ConcurrentHashMap<>();
 
     private final AtomicLong messageIds = new AtomicLong();
+
+    /** One thread publishes the events to the other instances, in order. */
+    private final ThreadPoolExecutor toOtherInstances = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(MAX_BACKLOG), Thread.ofPlatform().daemon().name("talkwire-room-publisher").factory());
 
     private final MessageChannel clientOutboundChannel;
 
@@ -75,10 +87,24 @@ public class RoomFanout {
         this.instanceId = instance.id();
     }
 
-    /** Called after the change is committed; a broker outage is logged (other instances' clients recover over REST). */
+    /**
+     * Called after the change is committed: delivers the event to this instance's subscribers at once, and leaves its
+     * copy for the other instances to one publishing thread, in order, so that neither the caller (a committer with
+     * more of the batch to deliver) nor this instance's subscribers wait for RabbitMQ. A broker outage is logged
+     * (other instances' clients recover over REST).
+     */
     public void publish(long roomId, Object event) {
         byte[] body = json.writeValueAsBytes(event);
         deliver(roomId, body);
+        try {
+            toOtherInstances.execute(() -> publishToOtherInstances(roomId, body));
+        }
+        catch (RejectedExecutionException ex) {
+            log.warn("Could not publish an event of room {} to other instances (backlog full, or shutting down)", roomId);
+        }
+    }
+
+    private void publishToOtherInstances(long roomId, byte[] body) {
         MessageProperties properties = new MessageProperties();
         properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
         properties.setHeader(ORIGIN, instanceId);
@@ -89,6 +115,13 @@ public class RoomFanout {
             log.warn("Could not publish an event of room {} to other instances (broker unavailable?): {}", roomId,
                     ex.getMessage());
         }
+    }
+
+    /** Publishes what is still waiting for the other instances, for a few seconds at most. */
+    @PreDestroy
+    void stop() throws InterruptedException {
+        toOtherInstances.shutdown();
+        toOtherInstances.awaitTermination(5, TimeUnit.SECONDS);
     }
 
     @RabbitListener(bindings = @QueueBinding(value = @Queue(exclusive = "true", autoDelete = "true"),

@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 
 import io.talkwire.TalkwireProperties;
 import io.talkwire.TalkwireProperties.Limits;
+import io.talkwire.chat.SendsInFlight;
 import io.talkwire.presence.PresenceService;
 import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
@@ -69,8 +70,12 @@ class StompHandler implements ChannelInterceptor {
 
     private final Limits limits;
 
+    private final SendsInFlight sendsInFlight;
+
     StompHandler(JwtDecoder jwtDecoder, RoomService rooms, PresenceService presence, RoomFanout fanout,
-            Receipts receipts, @Lazy SimpUserRegistry users, TokenExpiry tokenExpiry, TalkwireProperties properties) {
+            Receipts receipts, @Lazy SimpUserRegistry users, TokenExpiry tokenExpiry, TalkwireProperties properties,
+            SendsInFlight sendsInFlight) {
+        this.sendsInFlight = sendsInFlight;
         this.jwtDecoder = jwtDecoder;
         this.rooms = rooms;
         this.presence = presence;
@@ -96,6 +101,7 @@ class StompHandler implements ChannelInterceptor {
                 if (frame.getDestination() == null || !ROOM_SEND.matcher(frame.getDestination()).matches()) {
                     throw new StompRejectedException("SEND is allowed only to /app/rooms.{roomId}.send");
                 }
+                sendsInFlight.started(); // until afterSendCompletion, which follows every preSend that returns
             }
             case UNSUBSCRIBE -> {
                 user(frame);
@@ -117,6 +123,10 @@ class StompHandler implements ChannelInterceptor {
     @Override
     public void afterSendCompletion(Message<?> message, MessageChannel channel, boolean sent, @Nullable Exception ex) {
         StompHeaderAccessor frame = MessageHeaderAccessor.getAccessor(message, StompHeaderAccessor.class);
+        if (frame != null && frame.getCommand() == StompCommand.SEND) {
+            sendsInFlight.handled(); // the inbound channel runs its handlers on this thread: handed to the commit
+            return;
+        }
         if (frame == null || frame.getCommand() == null || frame.getSessionId() == null) {
             return;
         }

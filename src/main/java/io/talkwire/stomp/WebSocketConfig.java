@@ -6,6 +6,7 @@ import io.talkwire.presence.InstanceLease;
 import org.springframework.boot.amqp.autoconfigure.RabbitProperties;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.messaging.simp.config.ChannelRegistration;
 import org.springframework.messaging.simp.config.MessageBrokerRegistry;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -77,9 +78,14 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
             .setTaskScheduler(heartbeatScheduler());
     }
 
+    /**
+     * Client frames are handled on the thread that read them (Tomcat's, a virtual thread): no hand-off to a pool
+     * between the socket and the group commit, each session's frames in order, and a SEND is with its committer by
+     * the time {@link StompHandler#afterSendCompletion} counts it as handled.
+     */
     @Override
     public void configureClientInboundChannel(ChannelRegistration registration) {
-        registration.interceptors(stompHandler);
+        registration.interceptors(stompHandler).executor(new SyncTaskExecutor());
     }
 
     /**

@@ -8,6 +8,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import io.talkwire.TalkwireProperties;
 import io.talkwire.TalkwireProperties.Limits;
+import io.talkwire.chat.SendsInFlight;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,9 +42,12 @@ class StompHandlerTest {
 
     private final JwtEncoder encoder = NimbusJwtEncoder.withSecretKey(KEY).algorithm(MacAlgorithm.HS256).build();
 
+    private final SendsInFlight sendsInFlight = new SendsInFlight();
+
     private final StompHandler handler = new StompHandler(
             NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null, null, null,
-            new DefaultSimpUserRegistry(), null, new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5)));
+            new DefaultSimpUserRegistry(), null, new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5)),
+            sendsInFlight);
 
     private final ExecutorSubscribableChannel channel = new ExecutorSubscribableChannel();
 
@@ -73,6 +77,27 @@ class StompHandlerTest {
         send.setUser(() -> "alice");
         assertRefused(MessageBuilder.createMessage(new byte[0], send.getMessageHeaders()),
                 "SEND is allowed only to /app/rooms.{roomId}.send");
+    }
+
+    @Test
+    void aSendIsInFlightFromTheGateUntilItsHandlingReturns() {
+        StompHeaderAccessor send = StompHeaderAccessor.create(StompCommand.SEND);
+        send.setDestination("/app/rooms.1.send");
+        send.setSessionId("s1");
+        send.setUser(() -> "alice");
+        Message<?> frame = MessageBuilder.createMessage(new byte[0], send.getMessageHeaders());
+
+        handler.preSend(frame, channel);
+        assertThat(sendsInFlight.any()).isTrue();
+        handler.afterSendCompletion(frame, channel, true, null);
+        assertThat(sendsInFlight.any()).isFalse();
+
+        StompHeaderAccessor refused = StompHeaderAccessor.create(StompCommand.SEND);
+        refused.setDestination("/topic/rooms.1");
+        refused.setUser(() -> "alice");
+        assertRefused(MessageBuilder.createMessage(new byte[0], refused.getMessageHeaders()),
+                "SEND is allowed only to /app/rooms.{roomId}.send");
+        assertThat(sendsInFlight.any()).as("a refused SEND never counts").isFalse();
     }
 
     @Test
