@@ -170,7 +170,7 @@ public final class Benchmark {
                 FanOutLoad.Window rw = rabbitLoad.run(50, 1, roundSeconds);
                 talkwireWindows.add(tw);
                 rabbitWindows.add(rw);
-                double ratio = p99(talkwireLoad, tw) / p99(rabbitLoad, rw);
+                double ratio = tw.p99Ms() / rw.p99Ms();
                 roundRatios.add(String.format("%.2fx", ratio));
                 System.out.println("fan-out round " + (round + 1) + ": p99 ratio " + roundRatios.getLast());
             }
@@ -193,10 +193,6 @@ public final class Benchmark {
         markdown.add(row("Talkwire CPU (cores)", t.get("serverCpuCores"), "-"));
         markdown.add(row("load generator CPU (cores)", t.get("generatorCpuCores"), r.get("generatorCpuCores")));
         markdown.add("\np99 ratio round by round: " + String.join(", ", roundRatios) + ".\n");
-    }
-
-    private static double p99(FanOutLoad load, FanOutLoad.Window window) {
-        return ((Number) load.summary(List.of(window)).get("p99Ms")).doubleValue();
     }
 
     /** R rooms x S subscribers x P publishers at a fixed rate; latency from send to each subscriber's receipt. */

@@ -139,10 +139,10 @@ final class FanOutLoad implements AutoCloseable {
      * lost and duplicated (over the whole life of the load), CPU use averaged over the measured time.
      */
     Map<String, Object> summary(List<Window> windows) {
-        LatencyLog all = LatencyLog.merge(windows.stream().map(Window::latencies).toList());
+        LatencyLog all = LatencyLog.merge(windows.stream().map(w -> w.latencies).toList());
         long expected = windows.stream().mapToLong(w -> w.sent.get() * subscribers).sum();
         long delivered = windows.stream().mapToLong(w -> w.delivered.get()).sum();
-        int seconds = windows.stream().mapToInt(Window::seconds).sum();
+        int seconds = windows.stream().mapToInt(w -> w.seconds).sum();
         Map<String, Object> result = all.summary();
         result.put("expected", expected);
         result.put("delivered", delivered);
@@ -150,7 +150,7 @@ final class FanOutLoad implements AutoCloseable {
         result.put("duplicated", duplicates.get());
         result.put("deliveriesPerSecond", Math.round(delivered / (double) seconds));
         for (String key : List.of("serverCpuCores", "generatorCpuCores")) {
-            double weighted = windows.stream().mapToDouble(w -> w.cpu.get(key) * w.seconds()).sum();
+            double weighted = windows.stream().mapToDouble(w -> w.cpu.get(key) * w.seconds).sum();
             result.put(key, Math.round(weighted / seconds * 100) / 100.0);
         }
         return result;
@@ -163,9 +163,9 @@ final class FanOutLoad implements AutoCloseable {
 
         final long until;
 
-        private final int seconds;
+        final int seconds;
 
-        private final LatencyLog latencies;
+        final LatencyLog latencies;
 
         final AtomicLong sent = new AtomicLong();
 
@@ -184,12 +184,8 @@ final class FanOutLoad implements AutoCloseable {
             return sentNanos >= from && sentNanos < until;
         }
 
-        int seconds() {
-            return seconds;
-        }
-
-        LatencyLog latencies() {
-            return latencies;
+        double p99Ms() {
+            return ((Number) latencies.summary().get("p99Ms")).doubleValue();
         }
     }
 }
