@@ -75,7 +75,6 @@ class StompHandler implements ChannelInterceptor {
     StompHandler(JwtDecoder jwtDecoder, RoomService rooms, PresenceService presence, RoomFanout fanout,
             Receipts receipts, @Lazy SimpUserRegistry users, TokenExpiry tokenExpiry, TalkwireProperties properties,
             SendsInFlight sendsInFlight) {
-        this.sendsInFlight = sendsInFlight;
         this.jwtDecoder = jwtDecoder;
         this.rooms = rooms;
         this.presence = presence;
@@ -84,6 +83,7 @@ class StompHandler implements ChannelInterceptor {
         this.users = users;
         this.tokenExpiry = tokenExpiry;
         this.limits = properties.limits();
+        this.sendsInFlight = sendsInFlight;
     }
 
     @Override
