@@ -3,6 +3,7 @@ package io.talkwire.presence;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -56,6 +57,11 @@ public class InstanceLease {
                 """)
             .params(id, LEASE.toSeconds())
             .update();
+    }
+
+    /** The other instances whose lease is current. */
+    public List<String> others() {
+        return jdbc.sql("SELECT id FROM instances WHERE id <> ? AND lease_until >= now()").param(id).query(String.class).list();
     }
 
     @Scheduled(initialDelay = 5_000, fixedDelay = 5_000)

@@ -9,18 +9,13 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.talkwire.presence.InstanceLease;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
-import org.springframework.amqp.core.ExchangeTypes;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.rabbit.annotation.Exchange;
-import org.springframework.amqp.rabbit.annotation.Queue;
-import org.springframework.amqp.rabbit.annotation.QueueBinding;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -36,9 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Room events reach clients through their instance, not through a RabbitMQ subscription per client. An event is
- * serialised once, written to this instance's subscribers of {@code /topic/rooms.{id}} at once, and published once to
- * {@code amq.topic} (routing key {@code rooms.{id}}); every other instance takes it from its own queue and writes it
- * to its own subscribers. RabbitMQ thus carries one copy per instance instead of one per client, and Talkwire
+ * serialised once, written to this instance's subscribers of {@code /topic/rooms.{id}} at once, and published once
+ * (routing key {@code rooms.{id}}) to the other instances ({@link InstanceLinks}), each of which takes it from its own
+ * queue and writes it to its own subscribers. RabbitMQ thus carries one copy per instance instead of one per client, and Talkwire
  * encodes each event once instead of decoding and re-encoding a copy per client. Sessions, personal events and errors
  * still go through the STOMP relay.
  */
@@ -46,12 +41,6 @@ import tools.jackson.databind.json.JsonMapper;
 public class RoomFanout {
 
     private static final Logger log = LoggerFactory.getLogger(RoomFanout.class);
-
-    static final String EXCHANGE = "amq.topic";
-
-    static final String ROUTING_PREFIX = "rooms.";
-
-    private static final String ORIGIN = "talkwire-origin";
 
     /** Events waiting for RabbitMQ beyond this many (a hung broker) are dropped, with a warning each. */
     private static final int MAX_BACKLOG = 100_000;
@@ -77,14 +66,14 @@ public class RoomFanout {
 
     private final JsonMapper json;
 
-    private final String instanceId;
+    private final String exchange;
 
     RoomFanout(@Lazy @Qualifier("clientOutboundChannel") MessageChannel clientOutboundChannel, RabbitTemplate rabbit,
-            JsonMapper json, InstanceLease instance) {
+            JsonMapper json, InstanceLinks links) {
         this.clientOutboundChannel = clientOutboundChannel;
         this.rabbit = rabbit;
         this.json = json;
-        this.instanceId = instance.id();
+        this.exchange = links.exchange();
     }
 
     /**
@@ -107,9 +96,8 @@ public class RoomFanout {
     private void publishToOtherInstances(long roomId, byte[] body) {
         MessageProperties properties = new MessageProperties();
         properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
-        properties.setHeader(ORIGIN, instanceId);
         try {
-            rabbit.send(EXCHANGE, ROUTING_PREFIX + roomId, new Message(body, properties));
+            rabbit.send(exchange, InstanceLinks.ROUTING_PREFIX + roomId, new Message(body, properties));
         }
         catch (AmqpException ex) {
             log.warn("Could not publish an event of room {} to other instances (broker unavailable?): {}", roomId,
@@ -124,16 +112,12 @@ public class RoomFanout {
         toOtherInstances.awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    @RabbitListener(bindings = @QueueBinding(value = @Queue(exclusive = "true", autoDelete = "true"),
-            exchange = @Exchange(name = EXCHANGE, type = ExchangeTypes.TOPIC, declare = "false"),
-            key = ROUTING_PREFIX + "*"))
+    /** Another instance's event. */
+    @RabbitListener(queues = "#{instanceLinks.queueName()}")
     void onEvent(Message message) {
-        if (instanceId.equals(message.getMessageProperties().getHeader(ORIGIN))) {
-            return; // delivered here when it was published
-        }
         String routingKey = message.getMessageProperties().getReceivedRoutingKey();
         try {
-            deliver(Long.parseLong(routingKey.substring(ROUTING_PREFIX.length())), message.getBody());
+            deliver(Long.parseLong(routingKey.substring(InstanceLinks.ROUTING_PREFIX.length())), message.getBody());
         }
         catch (NumberFormatException ex) {
             log.warn("Ignored an event with routing key {}", routingKey);

@@ -32,6 +32,8 @@ class SubscriptionRevoker {
 
     private static final Logger log = LoggerFactory.getLogger(SubscriptionRevoker.class);
 
+    private static final String EXCHANGE = "amq.topic";
+
     static final String ROUTING_KEY = "talkwire.revocations";
 
     private final RoomService rooms;
@@ -66,7 +68,7 @@ class SubscriptionRevoker {
         Revocation revocation = new Revocation(change.roomId(), change.username(), instance.id());
         revokeHere(revocation);
         try {
-            rabbit.send(RoomFanout.EXCHANGE, ROUTING_KEY,
+            rabbit.send(EXCHANGE, ROUTING_KEY,
                     new Message(json.writeValueAsBytes(revocation)));
         }
         catch (AmqpException ex) {
@@ -76,7 +78,7 @@ class SubscriptionRevoker {
     }
 
     @RabbitListener(bindings = @QueueBinding(value = @Queue(exclusive = "true", autoDelete = "true"),
-            exchange = @Exchange(name = RoomFanout.EXCHANGE, type = ExchangeTypes.TOPIC, declare = "false"),
+            exchange = @Exchange(name = EXCHANGE, type = ExchangeTypes.TOPIC, declare = "false"),
             key = ROUTING_KEY))
     void onRevocation(byte[] body) {
         Revocation revocation = json.readValue(body, Revocation.class);
