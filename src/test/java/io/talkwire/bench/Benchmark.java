@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.sun.management.OperatingSystemMXBean;
 import tools.jackson.databind.JsonNode;
@@ -47,15 +49,23 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code sessions=10000 instances=2} (scenario 3, sessions spread over the instances), {@code heap=512m} (each
  * instance's -Xmx), {@code scenarios=fanout,ceiling,connections,persistence} (which to run),
  * {@code jvmArgs=-XX:+UseZGC,...} and {@code talkwireArgs=--key=value,...} (each instance's JVM and Spring options),
- * {@code warmupSeconds=10} (an unmeasured fan-out run against each target first), {@code window=32} (scenario 4:
- * SENDs each sender keeps awaiting their RECEIPT), {@code out=bench/results}, {@code profileRate=200 jfr=true}
- * (one fan-out run only, recorded with JFR).
+ * {@code warmupSeconds=180} (an unmeasured fan-out against Talkwire until its JIT is done, for at most this long,
+ * then as long against the baseline), {@code window=32} (scenario 4: SENDs each sender keeps awaiting their RECEIPT),
+ * {@code out=bench/results}, {@code profileRate=200 jfr=true} (one fan-out run only, recorded with JFR).
  */
 public final class Benchmark {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static final int WARM_UP_RUN_SECONDS = 10;
+
+    private static final Pattern JIT_TICKS =
+            Pattern.compile("java\\.ci\\.totalTime=(\\d+)");
+
+    private static final Pattern TICKS_PER_SECOND =
+            Pattern.compile("sun\\.os\\.hrt\\.frequency=(\\d+)");
 
     private final Map<String, String> options;
 
@@ -115,12 +125,14 @@ public final class Benchmark {
         List<String> scenarios = List.of(options.getOrDefault("scenarios", "fanout,ceiling,connections,persistence").split(","));
         List<Map<String, Object>> talkwireSteps = List.of();
         List<Map<String, Object>> rabbitSteps = List.of();
-        int warmup = intOption("warmupSeconds", 10);
+        int warmup = intOption("warmupSeconds", 180);
+        int warmedSeconds = 0;
         if (warmup > 0 && (scenarios.contains("fanout") || scenarios.contains("ceiling"))) {
             // measured warm, as a server runs: the JIT has compiled the hot paths of both before anything counts
-            measureFanOut(talkwire, 1, 20, 2, 200, warmup);
-            measureFanOut(rabbit, 1, 20, 2, 200, warmup);
+            warmedSeconds = warmUp(talkwire, warmup);
+            measureFanOut(rabbit, 1, 20, 2, 200, warmedSeconds);
         }
+        results.put("warmUpSeconds", warmedSeconds);
         if (scenarios.contains("fanout")) {
             fanOut(talkwire, rabbit);
         }
@@ -149,6 +161,49 @@ public final class Benchmark {
         System.out.println(String.join("\n", markdown));
     }
 
+    /**
+     * Fan-out at 8,000 deliveries/s in runs of {@link #WARM_UP_RUN_SECONDS} until Talkwire's JIT compilers are done
+     * (under 1% of a run spent compiling), at most {@code maxSeconds}: a server that has run for a while has compiled
+     * its hot paths, and compiler threads busy on this machine's 2 cores would add their own latency to what is measured.
+     * Spring's many code paths take one to two minutes of load to compile, far longer than a fixed 10 s warm-up.
+     *
+     * @return the seconds of load it took, for a warm-up of the same length for the baseline
+     */
+    private int warmUp(Target target, int maxSeconds) throws Exception {
+        int seconds = 0;
+        while (seconds < maxSeconds) {
+            long jitBefore = jitMillis(talkwire);
+            measureFanOut(target, 1, 20, 2, 200, WARM_UP_RUN_SECONDS);
+            seconds += WARM_UP_RUN_SECONDS;
+            long jit = jitMillis(talkwire) - jitBefore;
+            System.out.println("warm-up: " + seconds + " s of load, JIT compiling " + jit + " ms in the last run");
+            if (jit * 100 < WARM_UP_RUN_SECONDS * 1000L) {
+                break;
+            }
+        }
+        return seconds;
+    }
+
+    /** Time the JVM's JIT compilers have spent compiling, from its performance counters. */
+    static long jitMillis(Process jvm) throws Exception {
+        String counters = jcmd(jvm.pid(), "PerfCounter.print");
+        Matcher ticks = JIT_TICKS.matcher(counters);
+        Matcher frequency = TICKS_PER_SECOND.matcher(counters);
+        if (!ticks.find() || !frequency.find()) {
+            throw new IllegalStateException("no JIT counters from jcmd: " + counters);
+        }
+        return Long.parseLong(ticks.group(1)) * 1000 / Long.parseLong(frequency.group(1));
+    }
+
+    /** What the JDK's jcmd prints for a diagnostic command to a JVM. */
+    static String jcmd(long pid, String command) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(pid), command).redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes());
+        jcmd.waitFor();
+        return out;
+    }
+
     // ------------------------------------------------------------------ scenario 1: fan-out latency
 
     /**
@@ -163,8 +218,10 @@ public final class Benchmark {
         List<String> roundRatios = new ArrayList<>();
         Map<String, Object> t;
         Map<String, Object> r;
+        long jitDuringRounds;
         try (FanOutLoad talkwireLoad = new FanOutLoad(talkwire, new CpuMeter(this.talkwire), 1, 20, 2);
                 FanOutLoad rabbitLoad = new FanOutLoad(rabbit, new CpuMeter(this.talkwire), 1, 20, 2)) {
+            long jitBefore = jitMillis(this.talkwire);
             for (int round = 0; round < rounds; round++) {
                 FanOutLoad.Window tw = talkwireLoad.run(50, 1, roundSeconds);
                 FanOutLoad.Window rw = rabbitLoad.run(50, 1, roundSeconds);
@@ -174,11 +231,12 @@ public final class Benchmark {
                 roundRatios.add(String.format("%.2fx", ratio));
                 System.out.println("fan-out round " + (round + 1) + ": p99 ratio " + roundRatios.getLast());
             }
+            jitDuringRounds = jitMillis(this.talkwire) - jitBefore;
             t = talkwireLoad.summary(talkwireWindows);
             r = rabbitLoad.summary(rabbitWindows);
         }
         results.put("fanOut", Map.of("talkwire", t, "rabbitDirect", r, "rounds", rounds, "roundSeconds", roundSeconds,
-                "p99RatioByRound", roundRatios));
+                "p99RatioByRound", roundRatios, "talkwireJitMillisDuringRounds", jitDuringRounds));
         markdown.add("## 1. Fan-out latency (1 room, 20 subscribers, 2 publishers at 50 msg/s each: 2,000 deliveries/s)\n");
         markdown.add("Measured in " + rounds + " alternating rounds of " + roundSeconds + " s per target (Talkwire, then "
                 + "RabbitMQ direct, and again), both connected throughout; percentiles over all rounds.\n");
@@ -192,7 +250,9 @@ public final class Benchmark {
         markdown.add(row("duplicated", t.get("duplicated"), r.get("duplicated")));
         markdown.add(row("Talkwire CPU (cores)", t.get("serverCpuCores"), "-"));
         markdown.add(row("load generator CPU (cores)", t.get("generatorCpuCores"), r.get("generatorCpuCores")));
-        markdown.add("\np99 ratio round by round: " + String.join(", ", roundRatios) + ".\n");
+        markdown.add("\np99 ratio round by round: " + String.join(", ", roundRatios) + ". After a warm-up of "
+                + results.get("warmUpSeconds") + " s per target; Talkwire's JIT compiled for " + jitDuringRounds
+                + " ms during the rounds.\n");
     }
 
     /** R rooms x S subscribers x P publishers at a fixed rate; latency from send to each subscriber's receipt. */
@@ -744,11 +804,8 @@ public final class Benchmark {
                 .mapToLong(line -> Long.parseLong(line.replaceAll("\\D", "")))
                 .findFirst()
                 .orElse(0);
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    String.valueOf(pid), "GC.heap_info").redirectErrorStream(true).start();
-            String heapInfo = new String(jcmd.getInputStream().readAllBytes());
-            jcmd.waitFor();
-            java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(heapInfo);
+            String heapInfo = jcmd(pid, "GC.heap_info");
+            Matcher used = Pattern.compile("used (\\d+)K").matcher(heapInfo);
             return new ProcessMemory(used.find() ? Long.parseLong(used.group(1)) / 1024 : -1, rssKb / 1024);
         }
     }
