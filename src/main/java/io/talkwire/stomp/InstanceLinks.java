@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Set;
 
 import io.talkwire.presence.InstanceLease;
+import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.AbstractDeclarable;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.Binding.DestinationType;
@@ -37,8 +39,9 @@ import org.springframework.stereotype.Component;
  * does, since it takes its lease before it looks: at start (before clients are let in), at every lease renewal, and
  * whenever the connection to RabbitMQ is made again (an auto-delete queue loses its bindings with it). Binding is
  * idempotent. Nothing is left behind: the queue is auto-delete, and so is the exchange, kept alive by a binding to
- * its own queue under a key nothing is published with, and by the other instances' queues, which survivors unbind
- * once its lease has gone.
+ * its own queue under a key nothing is published with, and by the other instances' queues. An instance that stops
+ * deletes its exchange (and so every binding to it) after its last event; survivors unbind from one that did not
+ * (killed, or away from RabbitMQ) once its lease has gone, having seen it during the lease it leaves behind.
  */
 @Component
 public class InstanceLinks implements SmartLifecycle, ConnectionListener {
@@ -60,6 +63,8 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
 
     private final String self;
 
+    private final Declarables routes;
+
     /** The instances linked with this one by the last pass. */
     private final Set<String> linked = new HashSet<>();
 
@@ -69,15 +74,19 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
         this.admin = admin;
         this.lease = lease;
         this.self = lease.id();
+        TopicExchange exchange = new TopicExchange(exchange(self), false, true);
+        Queue queue = QueueBuilder.nonDurable(queue(self)).autoDelete().build();
+        this.routes = new Declarables(exchange, queue, BindingBuilder.bind(queue).to(exchange).with(KEEP_ALIVE_KEY));
         connectionFactory.addConnectionListener(this);
     }
 
-    /** Declared by RabbitMQ's admin on every connection, before anything uses it. */
+    /**
+     * Declared by RabbitMQ's admin on every connection made while this instance runs, before anything uses them; not
+     * on one made as it stops, which would leave a queue without a consumer (never auto-deleted) behind.
+     */
     @Bean
     Declarables roomEventRoutes() {
-        TopicExchange exchange = new TopicExchange(exchange(self), false, true);
-        Queue queue = QueueBuilder.nonDurable(queue(self)).autoDelete().build();
-        return new Declarables(exchange, queue, BindingBuilder.bind(queue).to(exchange).with(KEEP_ALIVE_KEY));
+        return routes;
     }
 
     /** Where this instance publishes its room events. */
@@ -96,6 +105,9 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
      */
     @Scheduled(initialDelay = 5_000, fixedDelay = 5_000)
     synchronized void link() {
+        if (!running) {
+            return;
+        }
         List<String> others;
         try {
             others = lease.others();
@@ -125,6 +137,21 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
         }
     }
 
+    /**
+     * Last, after this instance's final events are published (by beans that need this one, so go first): its
+     * exchange goes with every binding to it. Survivors cannot be relied on for that: one that never listed this
+     * instance between its start and its stop (it removes its lease as it stops) would keep its queue bound.
+     */
+    @PreDestroy
+    synchronized void unlink() {
+        try {
+            admin.deleteExchange(exchange(self));
+        }
+        catch (AmqpException ex) {
+            log.warn("Could not delete this instance's exchange {}: {}", exchange(self), ex.getMessage());
+        }
+    }
+
     /** A connection made again comes with a queue made again, which needs its bindings again. */
     @Override
     public void onCreate(Connection connection) {
@@ -137,6 +164,7 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
     /** Before the web server (and clients) start, after every bean, RabbitMQ's admin included, is ready. */
     @Override
     public void start() {
+        declare(true);
         running = true;
         link();
     }
@@ -144,6 +172,7 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
     @Override
     public void stop() {
         running = false;
+        declare(false);
     }
 
     @Override
@@ -154,6 +183,10 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
     @Override
     public int getPhase() {
         return SmartLifecycle.DEFAULT_PHASE - 4096;
+    }
+
+    private void declare(boolean declare) {
+        routes.getDeclarablesByType(AbstractDeclarable.class).forEach(declarable -> declarable.setShouldDeclare(declare));
     }
 
     private static Binding binding(String queue, String exchange) {
