@@ -117,6 +117,10 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
             return;
         }
         try {
+            if (admin.getQueueInfo(queue(self)) == null) {
+                // gone as this instance stops (with its consumer), or not declared again yet on a new connection
+                return;
+            }
             for (String other : others) {
                 // an instance whose queue is gone (stopping, or away from RabbitMQ) is linked when it is back
                 if (admin.getQueueInfo(queue(other)) != null) {
