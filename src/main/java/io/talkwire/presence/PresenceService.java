@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +41,9 @@ public class PresenceService {
     private static final Logger log = LoggerFactory.getLogger(PresenceService.class);
 
     private static final int MAX_BATCH = 1000;
+
+    /** Room ids start at 1. */
+    private static final long ANY_ROOM = 0;
 
     private final JdbcClient jdbc;
 
@@ -73,17 +77,17 @@ public class PresenceService {
 
     /** Returns once the subscription no longer counts. */
     public void unsubscribed(String sessionId, String subscriptionId) {
-        jdbc.sql("SELECT room_id FROM presence WHERE session_id = ? AND subscription_id = ?")
-            .params(sessionId, subscriptionId)
-            .query(Long.class)
-            .optional()
-            .ifPresent(roomId -> await(submit(new Change(roomId, sessionId, subscriptionId, null))));
+        await(submit(Change.leaving(sessionId, subscriptionId)));
     }
 
-    /** Idempotent: DISCONNECT can arrive twice for one session (the frame, then the closed socket). Not awaited. */
+    /**
+     * Idempotent: DISCONNECT can arrive twice for one session (the frame, then the closed socket). Not awaited, and
+     * no database work on the caller's thread: the worker finds the session's rooms, for many sessions at once, so
+     * thousands of sessions closing together do not queue for the connection pool ahead of REST requests.
+     */
     public void disconnected(String sessionId) {
         liveSessions.remove(sessionId);
-        roomsOf(sessionId).forEach(roomId -> submit(new Change(roomId, sessionId, null, null)));
+        submit(Change.leaving(sessionId, null));
     }
 
     /** The subscriptions that {@code username} holds to the room on this instance. */
@@ -127,9 +131,48 @@ public class PresenceService {
     }
 
     private void applyBatch(List<Change> batch) {
+        Map<String, List<Subscribed>> subscribed = subscribedBefore(batch);
         Map<Long, List<Change>> byRoom = new TreeMap<>();
-        batch.forEach(change -> byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change));
+        for (Change change : batch) {
+            if (change.roomId() != ANY_ROOM) {
+                if (change.username() != null) {
+                    subscribed.computeIfAbsent(change.sessionId(), id -> new ArrayList<>())
+                        .add(new Subscribed(change.subscriptionId(), change.roomId()));
+                }
+                byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change);
+                continue;
+            }
+            // a subscription, or a whole session, that ends in every room it is in, counting those joined just before
+            Set<Long> rooms = new TreeSet<>();
+            subscribed.getOrDefault(change.sessionId(), List.of())
+                .stream()
+                .filter(held -> change.subscriptionId() == null || change.subscriptionId().equals(held.subscriptionId()))
+                .forEach(held -> rooms.add(held.roomId()));
+            rooms.forEach(roomId -> byRoom.computeIfAbsent(roomId, id -> new ArrayList<>())
+                .add(new Change(roomId, change.sessionId(), change.subscriptionId(), null, change.done())));
+            if (rooms.isEmpty()) {
+                change.done().complete(null);
+            }
+        }
         byRoom.forEach(this::apply);
+    }
+
+    /** What the sessions that leave in this batch held before it, in one query. */
+    private Map<String, List<Subscribed>> subscribedBefore(List<Change> batch) {
+        String[] leaving = batch.stream()
+            .filter(change -> change.roomId() == ANY_ROOM)
+            .map(Change::sessionId)
+            .distinct()
+            .toArray(String[]::new);
+        Map<String, List<Subscribed>> subscribed = new HashMap<>();
+        if (leaving.length > 0) {
+            jdbc.sql("SELECT session_id, subscription_id, room_id FROM presence WHERE session_id = ANY(?::varchar[])")
+                .param(leaving)
+                .query((rs, row) -> subscribed.computeIfAbsent(rs.getString("session_id"), id -> new ArrayList<>())
+                    .add(new Subscribed(rs.getString("subscription_id"), rs.getLong("room_id"))))
+                .list();
+        }
+        return subscribed;
     }
 
     /** One room's changes in one transaction, in order; then their JOIN and LEAVE events. */
@@ -201,10 +244,6 @@ public class PresenceService {
         return now;
     }
 
-    private List<Long> roomsOf(String sessionId) {
-        return jdbc.sql("SELECT DISTINCT room_id FROM presence WHERE session_id = ?").param(sessionId).query(Long.class).list();
-    }
-
     private static void await(CompletableFuture<Void> done) {
         try {
             done.join();
@@ -214,12 +253,22 @@ public class PresenceService {
         }
     }
 
-    /** A subscription that starts ({@code username} given), or one (or a whole session's) in the room that ends. */
+    /**
+     * A subscription that starts ({@code username} given), or one (or a whole session's) that ends: in the room, or
+     * in whichever rooms it is in ({@link #ANY_ROOM}).
+     */
     private record Change(long roomId, String sessionId, @Nullable String subscriptionId, @Nullable String username,
             CompletableFuture<Void> done) {
 
         Change(long roomId, String sessionId, @Nullable String subscriptionId, @Nullable String username) {
             this(roomId, sessionId, subscriptionId, username, new CompletableFuture<>());
         }
+
+        static Change leaving(String sessionId, @Nullable String subscriptionId) {
+            return new Change(ANY_ROOM, sessionId, subscriptionId, null);
+        }
+    }
+
+    private record Subscribed(String subscriptionId, long roomId) {
     }
 }

@@ -21,7 +21,10 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** JOIN / LEAVE with distinct-user online counts; a second tab adds neither; a crowd at once is counted right. */
+/**
+ * JOIN / LEAVE with distinct-user online counts; a second tab adds neither; a session that ends leaves every room; a
+ * crowd at once is counted right.
+ */
 class PresenceIT extends IntegrationTest {
 
     private static final int CROWD = 40;
@@ -80,6 +83,28 @@ class PresenceIT extends IntegrationTest {
 
             bobTab.subscribe(topic);
             assertPresence(next(aliceEvents, "JOIN", bob), "JOIN", room, bob, 2);
+        }
+    }
+
+    @Test
+    void aSessionThatEndsLeavesEveryRoomItWasIn() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        User bob = api.newUser("bob");
+        long first = api.createRoom(alice, "PUBLIC");
+        long second = api.createRoom(alice, "PUBLIC");
+        try (StompTestClient aliceTab = connect(alice)) {
+            Inbox firstEvents = aliceTab.subscribe("/topic/rooms." + first);
+            Inbox secondEvents = aliceTab.subscribe("/topic/rooms." + second);
+            StompTestClient bobTab = connect(bob);
+            bobTab.subscribe("/topic/rooms." + first);
+            bobTab.subscribe("/topic/rooms." + second);
+            assertPresence(next(firstEvents, "JOIN", bob), "JOIN", first, bob, 2);
+            assertPresence(next(secondEvents, "JOIN", bob), "JOIN", second, bob, 2);
+
+            bobTab.close();
+            assertPresence(next(firstEvents, "LEAVE", bob), "LEAVE", first, bob, 1);
+            assertPresence(next(secondEvents, "LEAVE", bob), "LEAVE", second, bob, 1);
         }
     }
 
