@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -329,8 +330,9 @@ public final class Benchmark {
         markdown.add(row("Talkwire RSS (MB, all instances)", t.get("talkwireRssMb"), "-"));
         markdown.add(row("Talkwire RSS per session (KB)", t.get("talkwireRssPerSessionKb"), "-"));
         markdown.add(row("Talkwire: all sessions closed until the room shows nobody online (ms)", t.get("talkwireEmptiedRoomMs"), "-"));
-        markdown.add(row("Talkwire: REST polls meanwhile answered 503 (database pool busy with LEAVEs)",
+        markdown.add(row("Talkwire: REST polls from the first close until then answered 503 (database pool busy with LEAVEs)",
                 t.get("talkwireUnavailablePollsWhileEmptying"), "-"));
+        markdown.add(row("Talkwire: slowest of those REST polls (ms)", t.get("talkwireSlowestPollWhileEmptyingMs"), "-"));
         markdown.add("");
     }
 
@@ -397,15 +399,27 @@ public final class Benchmark {
         result.put("broadcastReachedAll", reached.get() == clients.size());
         result.put("broadcastReached", reached.get());
         result.put("broadcastMs", Math.round((System.nanoTime() - broadcastStart) / 1e6));
+        // Talkwire's REST is polled from the first close on; the next scenario starts once the room is empty
+        CompletableFuture<Map<String, Long>> emptied = target instanceof Talkwire t
+                ? CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return t.awaitNobodyOnline(room);
+                    }
+                    catch (Exception ex) {
+                        throw new CompletionException(ex);
+                    }
+                }, Executors.newVirtualThreadPerTaskExecutor())
+                : null;
         ExecutorService closers = Executors.newFixedThreadPool(16);
         clients.forEach(client -> closers.submit(client::close));
         closers.shutdown();
         closers.awaitTermination(2, TimeUnit.MINUTES);
-        if (target instanceof Talkwire t) {
-            // the next scenario starts once the server has taken every session out of the room
-            Map<String, Long> emptied = t.awaitNobodyOnline(room);
-            result.put("talkwireEmptiedRoomMs", emptied.get("ms"));
-            result.put("talkwireUnavailablePollsWhileEmptying", emptied.get("unavailablePolls"));
+        long closed = System.nanoTime();
+        if (emptied != null) {
+            Map<String, Long> polls = emptied.get();
+            result.put("talkwireEmptiedRoomMs", Math.max(0, Math.round((polls.get("emptiedAt") - closed) / 1e6)));
+            result.put("talkwireUnavailablePollsWhileEmptying", polls.get("unavailablePolls"));
+            result.put("talkwireSlowestPollWhileEmptyingMs", polls.get("slowestPollMs"));
         }
         return result;
     }
@@ -621,12 +635,16 @@ public final class Benchmark {
             }
         }
 
-        /** Milliseconds until the room's onlineCount is 0, and how many polls meanwhile were answered 503. */
+        /**
+         * When (nanoTime) the room's onlineCount is 0, how many polls until then were answered 503, and how long the
+         * slowest of them took (a REST request waiting for the database while the LEAVEs are written).
+         */
         Map<String, Long> awaitNobodyOnline(String room) throws Exception {
-            long start = System.nanoTime();
-            long deadline = start + TimeUnit.MINUTES.toNanos(5);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             long unavailable = 0;
+            long slowestPoll = 0;
             while (System.nanoTime() < deadline) {
+                long poll = System.nanoTime();
                 try {
                     if (http("GET", "/api/rooms/" + room, token, "").get("onlineCount").asLong() == 0) {
                         break;
@@ -638,9 +656,13 @@ public final class Benchmark {
                     }
                     unavailable++;
                 }
+                finally {
+                    slowestPoll = Math.max(slowestPoll, System.nanoTime() - poll);
+                }
                 Thread.sleep(200);
             }
-            return Map.of("ms", Math.round((System.nanoTime() - start) / 1e6), "unavailablePolls", unavailable);
+            return Map.of("emptiedAt", System.nanoTime(), "unavailablePolls", unavailable,
+                    "slowestPollMs", Math.round(slowestPoll / 1e6));
         }
 
         private JsonNode http(String method, String path, String bearer, String body) throws Exception {
