@@ -28,9 +28,9 @@ import org.springframework.stereotype.Component;
  * Commits concurrent sends together. One room's sends are serialized by its counter row, and every commit waits for
  * PostgreSQL's WAL flush; one transaction per message caps a room at a few hundred messages per second. Here a
  * committer takes every send that is waiting and stores the batch with one statement ({@link MessageStore#appendAll}:
- * permissions, repeated clientMessageIds, numbering and the rows in one round trip and one commit). Every future
- * completes only after that commit, so a RECEIPT still means durable; if the batch fails, each send is retried alone,
- * so one bad send never fails the others.
+ * permissions, numbering and the rows in one round trip and one commit). Every future completes only after that
+ * commit, so a RECEIPT still means durable; if the batch fails (a clientMessageId used before, say), each send is
+ * retried alone, so one bad send never fails the others.
  */
 @Component
 class GroupCommit {
@@ -100,8 +100,8 @@ class GroupCommit {
             return;
         }
         catch (RuntimeException batchFailed) {
-            // a racing retry with the same clientMessageId (another instance), say: each send on its own, with its
-            // own outcome, so one bad send never fails the others
+            // a clientMessageId already stored (a client's retry, or a racing one on another instance), say: each
+            // send on its own, with its own outcome, so one bad send never fails the others
             if (distinct.size() > 1) {
                 distinct.forEach(p -> commit(List.of(p)));
             }
