@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 import io.talkwire.BatchWorker;
 import io.talkwire.room.Broadcaster;
@@ -134,27 +135,31 @@ public class PresenceService {
         Map<String, List<Subscribed>> subscribed = subscribedBefore(batch);
         Map<Long, List<Change>> byRoom = new TreeMap<>();
         for (Change change : batch) {
-            if (change.roomId() != ANY_ROOM) {
-                if (change.username() != null) {
-                    subscribed.computeIfAbsent(change.sessionId(), id -> new ArrayList<>())
-                        .add(new Subscribed(change.subscriptionId(), change.roomId()));
+            if (change.roomId() == ANY_ROOM) {
+                Set<Long> rooms = roomsHeld(subscribed, change);
+                rooms.forEach(roomId -> byRoom.computeIfAbsent(roomId, id -> new ArrayList<>())
+                    .add(new Change(roomId, change.sessionId(), change.subscriptionId(), null, change.done())));
+                if (rooms.isEmpty()) {
+                    change.done().complete(null);
                 }
-                byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change);
                 continue;
             }
-            // a subscription, or a whole session, that ends in every room it is in, counting those joined just before
-            Set<Long> rooms = new TreeSet<>();
-            subscribed.getOrDefault(change.sessionId(), List.of())
-                .stream()
-                .filter(held -> change.subscriptionId() == null || change.subscriptionId().equals(held.subscriptionId()))
-                .forEach(held -> rooms.add(held.roomId()));
-            rooms.forEach(roomId -> byRoom.computeIfAbsent(roomId, id -> new ArrayList<>())
-                .add(new Change(roomId, change.sessionId(), change.subscriptionId(), null, change.done())));
-            if (rooms.isEmpty()) {
-                change.done().complete(null);
+            if (change.username() != null) {
+                subscribed.computeIfAbsent(change.sessionId(), id -> new ArrayList<>())
+                    .add(new Subscribed(change.subscriptionId(), change.roomId()));
             }
+            byRoom.computeIfAbsent(change.roomId(), id -> new ArrayList<>()).add(change);
         }
         byRoom.forEach(this::apply);
+    }
+
+    /** The rooms a leaving subscription (or whole session) is in, joins earlier in the batch included. */
+    private static Set<Long> roomsHeld(Map<String, List<Subscribed>> subscribed, Change leaving) {
+        return subscribed.getOrDefault(leaving.sessionId(), List.of())
+            .stream()
+            .filter(held -> leaving.subscriptionId() == null || leaving.subscriptionId().equals(held.subscriptionId()))
+            .map(Subscribed::roomId)
+            .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** What the sessions that leave in this batch held before it, in one query. */

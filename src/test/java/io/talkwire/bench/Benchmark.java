@@ -23,10 +23,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -400,16 +400,11 @@ public final class Benchmark {
         result.put("broadcastReached", reached.get());
         result.put("broadcastMs", Math.round((System.nanoTime() - broadcastStart) / 1e6));
         // Talkwire's REST is polled from the first close on; the next scenario starts once the room is empty
-        CompletableFuture<Map<String, Long>> emptied = target instanceof Talkwire t
-                ? CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return t.awaitNobodyOnline(room);
-                    }
-                    catch (Exception ex) {
-                        throw new CompletionException(ex);
-                    }
-                }, Executors.newVirtualThreadPerTaskExecutor())
-                : null;
+        FutureTask<Map<String, Long>> emptied =
+                target instanceof Talkwire t ? new FutureTask<>(() -> t.awaitNobodyOnline(room)) : null;
+        if (emptied != null) {
+            Thread.ofVirtual().start(emptied);
+        }
         ExecutorService closers = Executors.newFixedThreadPool(16);
         clients.forEach(client -> closers.submit(client::close));
         closers.shutdown();
