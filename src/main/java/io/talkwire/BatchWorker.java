@@ -7,6 +7,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -19,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * that arrives together is done together (one commit for many sends, one transaction for many presence changes).
  * Each thread has a queue of its own and an item goes to the queue its key picks, so items of one key (a room) are
  * always batched by the same thread and never race each other. Each item carries the future its caller waits on; a
- * batch whose handler throws, and whatever is still queued when the worker stops, fail theirs.
+ * batch whose handler throws fails theirs. {@link #stop} lets the threads finish what is queued first (an instance
+ * that shuts down commits the sends it already read); what is left after its deadline, or submitted after it was
+ * called, fails.
  *
  * <p>A worker may also linger: when {@code moreComing} says that further items are already on their way (received,
  * not yet submitted), the thread waits for them, up to {@code maxLinger}, before it hands over the batch, as
@@ -42,6 +45,15 @@ public final class BatchWorker<T> {
     private final BooleanSupplier moreComing;
 
     private final long maxLingerNanos;
+
+    /** Set by {@link #stop}: new items fail. */
+    private volatile boolean stopping;
+
+    /** Items submitted and not yet handled or failed, queued or in a batch: {@link #stop} waits for none to be left. */
+    private final AtomicInteger outstanding = new AtomicInteger();
+
+    /** Set once the threads have ended: an item that got into a queue after that is failed by its submitter. */
+    private volatile boolean stopped;
 
     public BatchWorker(String name, int threadCount, int maxBatch, Consumer<List<T>> handler,
             Function<T, CompletableFuture<?>> futureOf) {
@@ -68,11 +80,65 @@ public final class BatchWorker<T> {
 
     /** Items of one key go to the same thread, in the order submitted. */
     public void submit(T item, long key) {
-        queues.get((int) Math.floorMod(key, (long) queues.size())).add(item);
+        if (stopping) {
+            fail(item);
+            return;
+        }
+        BlockingQueue<T> queue = queues.get((int) Math.floorMod(key, (long) queues.size()));
+        outstanding.incrementAndGet();
+        queue.add(item);
+        if (stopped && queue.remove(item)) {
+            outstanding.decrementAndGet();
+            fail(item);
+        }
     }
 
+    /** {@link #stop(Duration)} with 5 s for what is queued. */
     public void stop() {
+        stop(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Takes no new item, and waits up to {@code within} for the threads to handle what is queued; then interrupts them
+     * and fails whatever is left.
+     */
+    public void stop(Duration within) {
+        stopping = true;
+        long deadline = System.nanoTime() + within.toNanos();
+        try {
+            while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
         threads.forEach(Thread::interrupt);
+        join(threads, Duration.ofSeconds(1)); // so that what they held is failed before this returns
+        stopped = true;
+        for (BlockingQueue<T> queue : queues) {
+            for (T item = queue.poll(); item != null; item = queue.poll()) {
+                outstanding.decrementAndGet();
+                fail(item);
+            }
+        }
+    }
+
+    private static void join(List<Thread> threads, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        try {
+            for (Thread thread : threads) {
+                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Items waiting in the queues (not those of a batch being handled): a backlog gauge. */
+    public int backlog() {
+        return queues.stream().mapToInt(BlockingQueue::size).sum();
     }
 
     private void run(BlockingQueue<T> queue) {
@@ -84,18 +150,30 @@ public final class BatchWorker<T> {
                 linger(queue, batch);
                 handler.accept(batch);
             }
-            catch (InterruptedException stopping) {
+            catch (InterruptedException interrupted) {
+                // stop's deadline passed: what this thread held fails below, what is queued fails in stop
                 Thread.currentThread().interrupt();
+                batch.forEach(this::fail);
             }
             catch (RuntimeException unexpected) {
-                log.error("{} failed", Thread.currentThread().getName(), unexpected);
-                batch.forEach(item -> futureOf.apply(item).completeExceptionally(unexpected));
+                if (stopping && Thread.currentThread().isInterrupted()) {
+                    batch.forEach(this::fail); // stop's deadline cut the handler short
+                }
+                else {
+                    log.error("{} failed", Thread.currentThread().getName(), unexpected);
+                    batch.forEach(item -> futureOf.apply(item).completeExceptionally(unexpected));
+                }
             }
             finally {
+                outstanding.addAndGet(-batch.size());
                 batch.clear();
             }
         }
-        queue.forEach(item -> futureOf.apply(item).completeExceptionally(new IllegalStateException("shutting down")));
+    }
+
+    /** Completes the item's future with {@link ShuttingDownException}, unless it was completed already. */
+    private void fail(T item) {
+        futureOf.apply(item).completeExceptionally(new ShuttingDownException());
     }
 
     private void linger(BlockingQueue<T> queue, List<T> batch) throws InterruptedException {

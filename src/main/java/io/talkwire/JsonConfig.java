@@ -8,7 +8,10 @@ import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomize
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** JSON as the contract types it: {@code "content":42} is a wrong type (400 / INVALID_JSON), not the text "42". */
+/**
+ * JSON as the contract types it: {@code "content":42} is a wrong type (400 / INVALID_JSON), not the text "42", and
+ * {@code "seq":1.5} is no whole number (400), not 1.
+ */
 @Configuration(proxyBeanMethods = false)
 class JsonConfig {
 
@@ -17,6 +20,8 @@ class JsonConfig {
         return builder -> builder.withCoercionConfig(LogicalType.Textual, strings -> strings
             .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
             .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Integer, numbers -> numbers
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail));
     }
 }

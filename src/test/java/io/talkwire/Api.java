@@ -49,6 +49,16 @@ public final class Api {
         return room.json().get("id").asLong();
     }
 
+    /** A PRIVATE room of {@code owner} with {@code member} added. */
+    public long privateRoomWith(User owner, User member) {
+        long room = createRoom(owner, "PRIVATE");
+        Response added = put("/api/rooms/" + room + "/members/" + member.name(), owner.token());
+        if (added.status() != 204) {
+            throw new IllegalStateException("adding a member failed: " + added);
+        }
+        return room;
+    }
+
     public Response get(String path, String token) {
         return send(request(path, token).GET());
     }
@@ -60,6 +70,35 @@ public final class Api {
 
     public Response put(String path, String token) {
         return send(request(path, token).PUT(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    public Response put(String path, String token, String body) {
+        return send(request(path, token).header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    public Response patch(String path, String token, String body) {
+        return send(request(path, token).header("Content-Type", "application/json")
+            .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** Sends a message over REST; returns its seq. */
+    /** The highest seq of the room, as {@code reader} reads it over REST. */
+    public long lastSeq(User reader, long room) {
+        return get("/api/rooms/" + room, reader.token()).json().get("lastSeq").asLong();
+    }
+
+    /** The status of one component of {@code /actuator/health} ({@code UP}, {@code DOWN}, ...). */
+    public String health(String component) {
+        return get("/actuator/health", null).json().path("components").path(component).path("status").asString();
+    }
+
+    public long say(User sender, long room, String content) {
+        Response sent = post("/api/rooms/" + room + "/messages", sender.token(), "{\"content\":\"" + content + "\"}");
+        if (sent.status() != 201) {
+            throw new IllegalStateException("send failed: " + sent);
+        }
+        return sent.json().get("seq").asLong();
     }
 
     public Response delete(String path, String token) {

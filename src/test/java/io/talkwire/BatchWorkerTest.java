@@ -3,7 +3,12 @@ package io.talkwire;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -46,6 +51,67 @@ class BatchWorkerTest {
         start(() -> true, Duration.ofMillis(50));
         worker.submit(new Item(1));
         assertThat(batches.poll(10, TimeUnit.SECONDS)).containsExactly(new Item(1));
+    }
+
+    @Test
+    void stopHandlesWhatIsQueuedBeforeTheThreadsEnd() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<Item> handled = new CopyOnWriteArrayList<>();
+        Map<Item, CompletableFuture<Void>> futures = new ConcurrentHashMap<>();
+        worker = new BatchWorker<>("test-worker", 1, 2, batch -> {
+            awaitQuietly(release);
+            handled.addAll(batch);
+            batch.forEach(item -> futures.computeIfAbsent(item, i -> new CompletableFuture<>()).complete(null));
+        }, item -> futures.computeIfAbsent(item, i -> new CompletableFuture<>()));
+        for (int n = 1; n <= 5; n++) {
+            worker.submit(new Item(n));
+        }
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> worker.stop(Duration.ofSeconds(10)));
+        // stop has begun once a new item is refused (probes taken before that are handled too, after the others)
+        Item probe = new Item(0);
+        for (int n = -1; !refused(futures.get(probe)); n--) {
+            probe = new Item(n);
+            worker.submit(probe);
+            Thread.sleep(1);
+        }
+        release.countDown(); // the first batch was held up while stop began: the rest still gets handled
+        stopped.get(10, TimeUnit.SECONDS);
+        assertThat(handled.stream().filter(item -> item.n() > 0))
+            .containsExactly(new Item(1), new Item(2), new Item(3), new Item(4), new Item(5));
+        assertThat(futures.entrySet().stream().filter(entry -> entry.getKey().n() > 0).map(Map.Entry::getValue))
+            .allMatch(future -> future.isDone() && !future.isCompletedExceptionally());
+    }
+
+    @Test
+    void afterStopAnItemFailsAtOnceAndWhatTheDeadlineCutOffFailsToo() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        Map<Item, CompletableFuture<Void>> futures = new ConcurrentHashMap<>();
+        worker = new BatchWorker<>("test-worker", 1, 1, batch -> awaitQuietly(never),
+                item -> futures.computeIfAbsent(item, i -> new CompletableFuture<>()));
+        worker.submit(new Item(1));
+        worker.submit(new Item(2));
+        worker.stop(Duration.ofMillis(200));
+        worker.submit(new Item(3));
+        for (int n = 1; n <= 3; n++) {
+            CompletableFuture<Void> future = futures.computeIfAbsent(new Item(n), i -> new CompletableFuture<>());
+            assertThat(future).as("item %d", n).failsWithin(Duration.ofSeconds(5))
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(ShuttingDownException.class);
+        }
+    }
+
+    private static boolean refused(CompletableFuture<Void> future) {
+        return future != null && future.isCompletedExceptionally();
+    }
+
+    /** A handler held up until released; an interrupt (stop's deadline) ends the wait as a failed batch would. */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
     }
 
     private void start(BooleanSupplier moreComing, Duration maxLinger) {

@@ -11,9 +11,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy between Talkwire and one service (RabbitMQ's STOMP port, PostgreSQL) that a test cuts and restores,
- * so that outages are tested without stopping the services other tests use. Cut: every connection through it is
- * closed and new ones are refused. Restore: it listens again on the same port.
+ * A TCP proxy between Talkwire and one service (RabbitMQ's STOMP or AMQP port, PostgreSQL) that a test cuts and
+ * restores, so that outages are tested without stopping the services other tests use. Cut: every connection through
+ * it is closed and new ones are refused (nothing listens on its port). Restore: it listens again on the same port.
+ * It listens on the loopback address ({@link #host()}).
  */
 public final class ChaosProxy implements AutoCloseable {
 
@@ -36,6 +37,11 @@ public final class ChaosProxy implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** Where it listens: point Talkwire at this host, not at the service's. */
+    public String host() {
+        return InetAddress.getLoopbackAddress().getHostAddress();
     }
 
     public synchronized void cut() {
@@ -77,17 +83,35 @@ public final class ChaosProxy implements AutoCloseable {
             catch (IOException cut) {
                 return;
             }
+            Socket upstream;
             try {
-                Socket upstream = new Socket(targetHost, targetPort);
-                sockets.add(client);
-                sockets.add(upstream);
-                Thread.ofVirtual().start(() -> pipe(client, upstream));
-                Thread.ofVirtual().start(() -> pipe(upstream, client));
+                upstream = new Socket(targetHost, targetPort);
             }
             catch (IOException refused) {
                 closeQuietly(client);
+                continue;
             }
+            if (!register(server, client, upstream)) {
+                continue;
+            }
+            Thread.ofVirtual().start(() -> pipe(client, upstream));
+            Thread.ofVirtual().start(() -> pipe(upstream, client));
         }
+    }
+
+    /**
+     * Under the same lock as {@link #cut()}: a connection accepted just before a cut (while its upstream connection was
+     * being made) would otherwise miss the cut's sweep and carry on through the outage.
+     */
+    private synchronized boolean register(ServerSocket server, Socket client, Socket upstream) {
+        if (server.isClosed()) {
+            closeQuietly(client);
+            closeQuietly(upstream);
+            return false;
+        }
+        sockets.add(client);
+        sockets.add(upstream);
+        return true;
     }
 
     private void pipe(Socket from, Socket to) {

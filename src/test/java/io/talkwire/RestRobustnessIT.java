@@ -83,4 +83,27 @@ class RestRobustnessIT extends IntegrationTest {
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
     }
+
+    /** A body without Content-Length (chunked) is counted as it is read: over 1 MiB is a 413 too. */
+    @ParameterizedTest
+    @CsvSource({ "2097152,413", "100,201" })
+    void chunkedBodiesAreLimitedToo(int nameLength, int status) throws Exception {
+        if (user == null) {
+            user = api().newUser("robust");
+            room = api().createRoom(user, "PUBLIC");
+        }
+        byte[] body = ("{\"name\":\"" + "x".repeat(nameLength) + "\",\"kind\":\"PUBLIC\"}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/rooms"))
+            .header("Authorization", "Bearer " + user.token())
+            .header("Content-Type", "application/json")
+            // an input stream of unknown length: the JDK client sends it chunked, without Content-Length
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+            .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        if (status == 413) {
+            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        }
+    }
 }

@@ -226,6 +226,34 @@ public final class StompTestClient implements AutoCloseable {
             throw new AssertionError("no matching event within " + timeout);
         }
 
+        /**
+         * Every event received up to and including the first that {@code fence} accepts; fails if none does within
+         * {@link #TIMEOUT}. A check that something did NOT happen waits for a fence instead of a quiet second: an event
+         * caused after the action and known to reach this subscription after anything the action would have sent it
+         * (a room's events reach each subscriber in the order one instance published them). Once the fence is here,
+         * whatever came before it is all the action sent, on any machine, however slow.
+         */
+        public List<JsonNode> until(Predicate<JsonNode> fence) {
+            List<JsonNode> events = new ArrayList<>();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            try {
+                while (true) {
+                    long left = deadline - System.nanoTime();
+                    JsonNode event = left > 0 ? received.poll(left, TimeUnit.NANOSECONDS) : null;
+                    if (event == null) {
+                        throw new AssertionError("no fence event within " + TIMEOUT + "; received before: " + events);
+                    }
+                    events.add(event);
+                    if (fence.test(event)) {
+                        return events;
+                    }
+                }
+            }
+            catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+
         /** Every event that arrives until none has come for {@code quiet}. */
         public List<JsonNode> drain(Duration quiet) {
             List<JsonNode> events = new ArrayList<>();
@@ -247,6 +275,11 @@ public final class StompTestClient implements AutoCloseable {
                 last = h;
             }
             return last;
+        }
+
+        /** The headers of every frame received so far, in the order they came. */
+        public List<StompHeaders> allHeaders() {
+            return List.copyOf(headers);
         }
 
         public void unsubscribe() {

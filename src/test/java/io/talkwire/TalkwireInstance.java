@@ -2,6 +2,7 @@ package io.talkwire;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -17,12 +18,30 @@ public final class TalkwireInstance implements AutoCloseable {
     }
 
     public static TalkwireInstance start(Map<String, Object> overrides) {
+        return start(overrides, Set.of());
+    }
+
+    /**
+     * Without some of the test services' properties ({@code unset}), so that application.yml's values apply to them:
+     * the limits the other tests raise, say, for a test of the defaults a deployment gets.
+     */
+    public static TalkwireInstance start(Map<String, Object> overrides, Set<String> unset) {
+        return start(overrides, unset, new Class<?>[0]);
+    }
+
+    /** With more configuration classes besides the application's: a test's own beans, say. */
+    public static TalkwireInstance startWith(Map<String, Object> overrides, Class<?>... sources) {
+        return start(overrides, Set.of(), sources);
+    }
+
+    private static TalkwireInstance start(Map<String, Object> overrides, Set<String> unset, Class<?>[] sources) {
         Map<String, Object> properties = new HashMap<>(TestServices.properties());
+        properties.keySet().removeAll(unset);
         properties.put("server.port", 0);
         properties.putAll(overrides);
         // as command-line arguments: they outrank application.yml, as the test context's dynamic properties do
         String[] args = properties.entrySet().stream().map(p -> "--" + p.getKey() + "=" + p.getValue()).toArray(String[]::new);
-        return new TalkwireInstance(new SpringApplicationBuilder(TalkwireApplication.class).run(args));
+        return new TalkwireInstance(new SpringApplicationBuilder(TalkwireApplication.class).sources(sources).run(args));
     }
 
     public static TalkwireInstance start() {

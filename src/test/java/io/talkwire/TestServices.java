@@ -33,6 +33,16 @@ public final class TestServices {
     /** The same JWT secret for every instance a test starts: tokens of one are valid on all, as in production. */
     public static final String JWT_SECRET = "integration-tests-shared-secret-0123456789abcdef";
 
+    /**
+     * The fan-out mode under test ({@code -Dtalkwire.fanout}): the build runs every integration test once in each
+     * mode.
+     */
+    public static final String FANOUT = System.getProperty("talkwire.fanout", "broker");
+
+    public static boolean brokerFanout() {
+        return "broker".equals(FANOUT);
+    }
+
     public static void register(DynamicPropertyRegistry registry) {
         properties().forEach((name, value) -> registry.add(name, () -> value));
     }
@@ -41,10 +51,13 @@ public final class TestServices {
     public static synchronized Map<String, Object> properties() {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("talkwire.jwt.secret", JWT_SECRET);
+        properties.put("talkwire.fanout", FANOUT);
         // generous for the tests that send in bulk from one session or one address; LimitsIT checks the defaults
         properties.put("talkwire.limits.send-per-second", 1_000_000);
         properties.put("talkwire.limits.send-burst", 1_000_000);
         properties.put("talkwire.limits.login-failures", 1_000);
+        properties.put("talkwire.limits.rooms-per-hour", 1_000_000);
+        properties.put("talkwire.limits.signups-per-hour", 1_000_000);
         if (!CONTAINERS) {
             return properties;
         }
@@ -59,6 +72,8 @@ public final class TestServices {
             postgres.start();
             rabbit.start();
         }
+        // throwaway containers with their images' default credentials, perhaps on a Docker host elsewhere
+        properties.put("talkwire.development-secrets", true);
         properties.put("spring.datasource.url", postgres.getJdbcUrl());
         properties.put("spring.rabbitmq.host", rabbit.getHost());
         properties.put("spring.rabbitmq.port", rabbit.getAmqpPort());
@@ -71,6 +86,11 @@ public final class TestServices {
     /** Where the relay reaches RabbitMQ's STOMP plugin, for tests that put a proxy in between. */
     public static int relayPort() {
         return CONTAINERS ? rabbit.getMappedPort(61613) : 61613;
+    }
+
+    /** Where Talkwire reaches RabbitMQ over AMQP (room events, revocations), for tests that put a proxy in between. */
+    public static int amqpPort() {
+        return CONTAINERS ? rabbit.getAmqpPort() : 5672;
     }
 
     public static String rabbitHost() {

@@ -8,8 +8,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * @param secret HMAC secret of at least 32 bytes; unset means a random one per process
- * @param ttl    access token lifetime
+ * @param ttl        access token lifetime
+ * @param refreshTtl refresh token lifetime: how long a login lasts without any use
  */
 @ConfigurationProperties("talkwire.jwt")
-record JwtProperties(@Nullable String secret, @DefaultValue("1h") Duration ttl) {
+record JwtProperties(@Nullable String secret, @DefaultValue("1h") Duration ttl,
+        @DefaultValue("30d") Duration refreshTtl) {
 }

@@ -2,7 +2,6 @@ package io.talkwire.auth;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 
 import io.talkwire.TalkwireProperties;
 
@@ -11,13 +10,20 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Counts failed logins per username and per client address over {@link #WINDOW}; past the limit, logins are refused
- * with 429 before the password is even checked, so guessing gets nowhere.
+ * Throttles password guessing without handing anyone a way to lock a person out. Failed logins are counted over
+ * {@link #WINDOW} per username and client address together, and per address: past {@code login-failures} for one
+ * username from one address, or {@value #ADDRESS_FACTOR} times that from one address (whatever the usernames), logins
+ * from there are refused with 429 before the password is even checked. Nothing counts per username alone, so
+ * failures from an attacker's address never block the account's owner elsewhere, and an office or a carrier's NAT
+ * shares a ceiling far above what one person mistypes. Counted in PostgreSQL, so every instance applies one count.
  */
 @Component
 class LoginThrottle {
 
     static final Duration WINDOW = Duration.ofMinutes(5);
+
+    /** How many more failures an address may have than one username from it. */
+    static final int ADDRESS_FACTOR = 20;
 
     private final JdbcClient jdbc;
 
@@ -29,38 +35,50 @@ class LoginThrottle {
     }
 
     boolean isBlocked(String username, String address) {
-        List<String> keys = keys(username, address);
-        return jdbc.sql("""
-                SELECT coalesce(max(failures), 0) FROM (
-                    SELECT count(*) AS failures FROM login_failures
-                    WHERE key IN (?, ?) AND failed_at > now() - make_interval(secs => ?)
-                    GROUP BY key) per_key
-                """)
-            .params(keys.get(0), keys.get(1), WINDOW.toSeconds())
-            .query(Long.class)
-            .single() >= limit;
+        return failures(pairKey(username, address)) >= limit || isBlocked(address);
+    }
+
+    /** Whether the address is past its ceiling (failed refreshes, which name no user, count only here). */
+    boolean isBlocked(String address) {
+        return failures(addressKey(address)) >= (long) limit * ADDRESS_FACTOR;
     }
 
     @Transactional
     void failed(String username, String address) {
-        for (String key : keys(username, address)) {
-            jdbc.sql("DELETE FROM login_failures WHERE key = ? AND failed_at <= now() - make_interval(secs => ?)")
-                .params(key, WINDOW.toSeconds())
-                .update();
-            jdbc.sql("INSERT INTO login_failures (key) VALUES (?)").param(key).update();
-        }
+        List.of(pairKey(username, address), addressKey(address)).forEach(this::count);
     }
 
-    void succeeded(String username) {
-        jdbc.sql("DELETE FROM login_failures WHERE key = ?").param(keys(username, "").get(0)).update();
+    void failed(String address) {
+        count(addressKey(address));
     }
 
-    private static List<String> keys(String username, String address) {
-        String user = username == null ? "" : username.strip().toLowerCase(Locale.ROOT);
-        return List.of("user:" + truncate(user), "addr:" + truncate(address));
+    private void count(String key) {
+        jdbc.sql("DELETE FROM login_failures WHERE key = ? AND failed_at <= now() - make_interval(secs => ?)")
+            .params(key, WINDOW.toSeconds())
+            .update();
+        jdbc.sql("INSERT INTO login_failures (key) VALUES (?)").param(key).update();
     }
 
-    private static String truncate(String value) {
-        return value.length() > 90 ? value.substring(0, 90) : value;
+    void succeeded(String username, String address) {
+        jdbc.sql("DELETE FROM login_failures WHERE key = ?").param(pairKey(username, address)).update();
+    }
+
+    private long failures(String key) {
+        return jdbc.sql("SELECT count(*) FROM login_failures WHERE key = ? AND failed_at > now() - make_interval(secs => ?)")
+            .params(key, WINDOW.toSeconds())
+            .query(Long.class)
+            .single();
+    }
+
+    private static String pairKey(String username, String address) {
+        return "pair:" + truncate(UserService.normalize(username), 48) + "@" + truncate(address, 45);
+    }
+
+    private static String addressKey(String address) {
+        return "addr:" + truncate(address, 90);
+    }
+
+    private static String truncate(String value, int length) {
+        return value.length() > length ? value.substring(0, length) : value;
     }
 }

@@ -33,6 +33,8 @@ import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
+import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
@@ -58,15 +60,25 @@ class SecurityConfig {
             .cors(Customizer.withDefaults())
             .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
             .authorizeHttpRequests(requests -> requests
-                .requestMatchers(HttpMethod.POST, "/api/auth/signup", "/api/auth/login").permitAll()
+                .requestMatchers(HttpMethod.POST, "/api/auth/signup", "/api/auth/login", "/api/auth/refresh").permitAll()
                 .requestMatchers("/api/**").authenticated()
                 // the WebSocket endpoints authenticate the STOMP CONNECT frame instead (StompHandler)
                 .anyRequest().permitAll())
             .oauth2ResourceServer(resourceServer -> resourceServer
+                .bearerTokenResolver(bearerTokens())
                 .jwt(Customizer.withDefaults())
                 .authenticationEntryPoint(problemEntryPoint))
             .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problemEntryPoint))
             .build();
+    }
+
+    /**
+     * Signup, login and refresh ignore an Authorization header: a client that sends its (expired) access token with
+     * every request must still be able to renew it.
+     */
+    private static BearerTokenResolver bearerTokens() {
+        DefaultBearerTokenResolver resolver = new DefaultBearerTokenResolver();
+        return request -> request.getRequestURI().matches("/api/auth/(signup|login|refresh)") ? null : resolver.resolve(request);
     }
 
     /** 401 as problem+json, the same body whatever was wrong with the token. */
@@ -115,10 +127,6 @@ class SecurityConfig {
             new SecureRandom().nextBytes(random);
             secret = Base64.getEncoder().encodeToString(random);
         }
-        else if (secret.contains("change-me")) {
-            log.warn("talkwire.jwt.secret is the local-development default from docker-compose.yml: anyone can forge "
-                + "tokens. Set TALKWIRE_JWT_SECRET in .env before exposing Talkwire beyond this machine.");
-        }
         byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
         if (bytes.length < 32) {
             throw new IllegalStateException("talkwire.jwt.secret must be at least 32 bytes, it has " + bytes.length);
@@ -131,17 +139,20 @@ class SecurityConfig {
         return NimbusJwtEncoder.withSecretKey(jwtKey).algorithm(MacAlgorithm.HS256).build();
     }
 
-    /** Only HS256 tokens signed with our key, issued by Talkwire and unexpired (5 s clock skew). */
+    /**
+     * Only HS256 tokens signed with our key, issued by Talkwire, unexpired (5 s clock skew) and of the user's current
+     * token generation (not signed out everywhere since).
+     */
     @Bean
-    JwtDecoder jwtDecoder(SecretKey jwtKey) {
+    JwtDecoder jwtDecoder(SecretKey jwtKey, TokenGenerations generations) {
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(jwtKey).macAlgorithm(MacAlgorithm.HS256).build();
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
-            new JwtTimestampValidator(Duration.ofSeconds(5)), new JwtIssuerValidator(TokenService.ISSUER)));
+            new JwtTimestampValidator(Duration.ofSeconds(5)), new JwtIssuerValidator(TokenService.ISSUER), generations));
         return decoder;
     }
 
     @Bean
     PasswordEncoder passwordEncoder() {
-        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+        return new LongPasswords(PasswordEncoderFactories.createDelegatingPasswordEncoder());
     }
 }

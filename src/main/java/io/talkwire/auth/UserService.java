@@ -4,6 +4,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -69,8 +71,17 @@ public class UserService {
             .optional();
     }
 
-    private static String normalize(String username) {
-        return username == null ? "" : username.trim().toLowerCase(Locale.ROOT);
+    /**
+     * The one form of a username, used for signup, login, its throttle and every look-up: surrounding whitespace
+     * stripped, lower-cased. A control character anywhere is refused (400): {@code trim()} would drop some of them
+     * and turn {@code "victim\u0001"} into {@code victim} for one check and not another.
+     */
+    public static String normalize(@Nullable String username) {
+        String normalized = username == null ? "" : username.strip().toLowerCase(Locale.ROOT);
+        if (normalized.chars().anyMatch(Character::isISOControl)) {
+            throw badRequest("a username must not contain control characters");
+        }
+        return normalized;
     }
 
     private static ResponseStatusException badRequest(String detail) {

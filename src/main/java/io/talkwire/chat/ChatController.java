@@ -9,11 +9,14 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
@@ -21,8 +24,14 @@ class ChatController {
 
     private final ChatService chat;
 
-    ChatController(ChatService chat) {
+    private final MessageEdits edits;
+
+    private final SendMeters meters;
+
+    ChatController(ChatService chat, MessageEdits edits, SendMeters meters) {
         this.chat = chat;
+        this.edits = edits;
+        this.meters = meters;
     }
 
     @GetMapping("/api/rooms/{id}/messages")
@@ -35,7 +44,25 @@ class ChatController {
     /** 201 for a new message; 200 with the stored one when the clientMessageId was sent before. */
     @PostMapping("/api/rooms/{id}/messages")
     ResponseEntity<ChatMessage> send(@PathVariable long id, @RequestBody SendRequest request, Principal me) {
-        Appended appended = chat.sendAndWait(id, me.getName(), request);
+        Appended appended;
+        try {
+            appended = chat.sendAndWait(id, me.getName(), request);
+        }
+        catch (RuntimeException refused) {
+            meters.refused(SendMeters.codeOf(refused));
+            throw refused;
+        }
         return ResponseEntity.status(appended.created() ? HttpStatus.CREATED : HttpStatus.OK).body(appended.message());
+    }
+
+    @PatchMapping("/api/rooms/{id}/messages/{seq}")
+    ChatMessage edit(@PathVariable long id, @PathVariable long seq, @RequestBody SendRequest request, Principal me) {
+        return edits.edit(id, seq, me.getName(), request);
+    }
+
+    @DeleteMapping("/api/rooms/{id}/messages/{seq}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void delete(@PathVariable long id, @PathVariable long seq, Principal me) {
+        edits.delete(id, seq, me.getName());
     }
 }

@@ -19,6 +19,22 @@ final class ChatEvents {
         }
     }
 
+    /** {@code {"type":"TYPING","roomId":n,"user":"alice"}} on {@code /topic/rooms.{id}}, to all but its session. */
+    record TypingEvent(String type, long roomId, String user) {
+
+        TypingEvent(long roomId, String user) {
+            this("TYPING", roomId, user);
+        }
+    }
+
+    /** {@code {"type":"MENTION","roomId":n,"seq":n,"from":"alice"}} on {@code /user/queue/events} of the user named. */
+    record MentionEvent(String type, long roomId, long seq, String from) {
+
+        MentionEvent(long roomId, long seq, String from) {
+            this("MENTION", roomId, seq, from);
+        }
+    }
+
     /** On {@code /user/queue/errors}, to the session whose SEND failed. */
     record ErrorEvent(String type, String code, String message, @Nullable String receiptId,
             @Nullable String clientMessageId) {

@@ -4,14 +4,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-import io.talkwire.chat.ChatEvents.MessageEvent;
+import io.talkwire.RateLimiter;
+import io.talkwire.TalkwireProperties;
+import io.talkwire.Text;
 import io.talkwire.chat.ChatEvents.SendRequest;
 import io.talkwire.chat.MessageStore.Appended;
-import io.talkwire.room.Broadcaster;
 import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.web.server.ResponseStatusException;
 
@@ -27,15 +29,19 @@ class ChatService {
 
     private final RoomService rooms;
 
-    private final Broadcaster broadcaster;
-
     private final GroupCommit groupCommit;
 
-    ChatService(MessageStore store, RoomService rooms, Broadcaster broadcaster, GroupCommit groupCommit) {
+    /**
+     * One bucket per user for STOMP and REST sends alike: more sessions or REST do not buy a higher rate (on one
+     * instance; each instance keeps its own buckets).
+     */
+    private final RateLimiter sendsPerUser;
+
+    ChatService(MessageStore store, RoomService rooms, GroupCommit groupCommit, TalkwireProperties properties) {
         this.store = store;
         this.rooms = rooms;
-        this.broadcaster = broadcaster;
         this.groupCommit = groupCommit;
+        this.sendsPerUser = new RateLimiter(properties.limits().sendPerSecond(), properties.limits().sendBurst());
     }
 
     /**
@@ -44,27 +50,46 @@ class ChatService {
      * message and publishes nothing. Invalid sends fail at once.
      */
     CompletableFuture<Appended> send(long roomId, String sender, SendRequest request) {
-        String content = request.content() == null ? "" : request.content().strip();
-        int length = content.codePointCount(0, content.length());
-        if (length == 0 || length > MAX_CONTENT) {
-            throw SendRejectedException.invalid("INVALID_CONTENT",
-                    "content must be 1 to " + MAX_CONTENT + " characters after trimming, it has " + length);
-        }
-        if (content.indexOf('\0') >= 0) {
-            // PostgreSQL text cannot hold U+0000; every other character is stored exactly as sent
-            throw SendRejectedException.invalid("INVALID_CONTENT", "content must not contain the character U+0000");
-        }
+        checkRate(sender);
+        return sendUnlimited(roomId, sender, request);
+    }
+
+    /**
+     * {@link #send} without the user's rate limit: for what a backend service posts as the user through
+     * {@code talkwire.inbound} (it holds the broker's credentials, and the queue paces it).
+     */
+    CompletableFuture<Appended> sendUnlimited(long roomId, String sender, SendRequest request) {
+        String content = validContent(request.content());
         String clientMessageId = request.clientMessageId();
         if (clientMessageId != null && (clientMessageId.isEmpty() || clientMessageId.length() > MAX_CLIENT_MESSAGE_ID)) {
             throw SendRejectedException.invalid("INVALID_CLIENT_MESSAGE_ID",
                     "clientMessageId must be 1 to " + MAX_CLIENT_MESSAGE_ID + " characters");
         }
-        return groupCommit.submit(roomId, sender, content, clientMessageId).thenApply(appended -> {
-            if (appended.created()) {
-                broadcaster.toRoom(roomId, new MessageEvent(appended.message()));
-            }
-            return appended;
-        });
+        return groupCommit.submit(roomId, sender, content, clientMessageId);
+    }
+
+    /** The content as it is stored (trimmed), or why it cannot be: the rule for sends and edits. */
+    static String validContent(@Nullable String requested) {
+        String content = requested == null ? "" : requested.strip();
+        int length = content.codePointCount(0, content.length());
+        if (length == 0 || length > MAX_CONTENT) {
+            throw SendRejectedException.invalid("INVALID_CONTENT",
+                    "content must be 1 to " + MAX_CONTENT + " characters after trimming, it has " + length);
+        }
+        if (!Text.storable(content)) {
+            // everything else is stored exactly as sent, and the answer is what was stored
+            throw SendRejectedException.invalid("INVALID_CONTENT",
+                    "content must not contain U+0000 or a lone surrogate (not valid Unicode text)");
+        }
+        return content;
+    }
+
+    /** Takes one send from the user's bucket (edits cost the same), or refuses with RATE_LIMITED. */
+    void checkRate(String user) {
+        if (!sendsPerUser.tryAcquire(user)) {
+            throw new SendRejectedException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+                    "too many messages: slow down and send this one again");
+        }
     }
 
     /** {@link #send} for callers that wait (REST): the failure as it was thrown, not wrapped. */
@@ -75,6 +100,11 @@ class ChatService {
         catch (CompletionException ex) {
             throw ex.getCause() instanceof RuntimeException cause ? cause : ex;
         }
+    }
+
+    @Scheduled(fixedDelay = 60_000)
+    void forgetIdleSenders() {
+        sendsPerUser.forgetIdle();
     }
 
     List<ChatMessage> history(long roomId, String reader, @Nullable Integer limit, @Nullable Long before,

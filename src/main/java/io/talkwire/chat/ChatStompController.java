@@ -5,7 +5,7 @@ import java.util.concurrent.CompletionException;
 
 import io.talkwire.chat.ChatEvents.ErrorEvent;
 import io.talkwire.chat.ChatEvents.SendRequest;
-import io.talkwire.stomp.Receipts;
+import io.talkwire.delivery.Receipts;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,23 +42,19 @@ class ChatStompController {
 
     private final Receipts receipts;
 
-    private final SendRateLimiter rateLimiter;
+    private final SendMeters meters;
 
     ChatStompController(ChatService chat, JsonMapper json, SimpMessagingTemplate template,
-            Receipts receipts, SendRateLimiter rateLimiter) {
-        this.rateLimiter = rateLimiter;
+            Receipts receipts, SendMeters meters) {
         this.chat = chat;
         this.json = json;
         this.template = template;
         this.receipts = receipts;
+        this.meters = meters;
     }
 
     @MessageMapping("rooms.{roomId}.send")
     void send(@DestinationVariable long roomId, Message<byte[]> frame, Principal user) {
-        if (!rateLimiter.tryAcquire(SimpMessageHeaderAccessor.getSessionId(frame.getHeaders()))) {
-            throw new SendRejectedException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
-                    "too many messages: slow down and send this one again");
-        }
         chat.send(roomId, user.getName(), parse(frame.getPayload())).whenComplete((appended, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -82,6 +78,7 @@ class ChatStompController {
                 yield event("INTERNAL", "the message could not be sent", frame);
             }
         };
+        meters.refused(error.code());
         SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
         headers.setSessionId(SimpMessageHeaderAccessor.getSessionId(frame.getHeaders()));
         headers.setLeaveMutable(true);

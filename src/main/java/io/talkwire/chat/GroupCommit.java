@@ -11,13 +11,21 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.talkwire.BatchWorker;
+import io.talkwire.chat.ChatEvents.MessageEvent;
 import io.talkwire.chat.MessageStore.Appended;
+import io.talkwire.room.RoomEvent;
 import io.talkwire.room.RoomService;
-import jakarta.annotation.PreDestroy;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.TransientDataAccessException;
@@ -29,11 +37,12 @@ import org.springframework.stereotype.Component;
  * PostgreSQL's WAL flush; one transaction per message caps a room at a few hundred messages per second. Here a
  * committer takes every send that is waiting and stores the batch with one statement ({@link MessageStore#appendAll}:
  * permissions, numbering and the rows in one round trip and one commit). Every future completes only after that
- * commit, so a RECEIPT still means durable; if the batch fails (a clientMessageId used before, say), each send is
+ * commit, so a RECEIPT still means durable, and each new message is published (a {@link RoomEvent}) on the committer's
+ * thread before its future completes, so a room's messages are published in seq order; if the batch fails (a clientMessageId used before, say), each send is
  * retried alone, so one bad send never fails the others.
  */
 @Component
-class GroupCommit {
+class GroupCommit implements SmartLifecycle {
 
     private static final int MAX_BATCH = 256;
 
@@ -50,13 +59,37 @@ class GroupCommit {
 
     private final RoomService rooms;
 
+    private final ApplicationEventPublisher events;
+
     private final BatchWorker<Pending> committers;
 
-    GroupCommit(MessageStore store, RoomService rooms, SendsInFlight inFlight) {
+    private final SendMeters sends;
+
+    /** Messages per successful commit statement, and how long it took (the WAL flush included). */
+    private final DistributionSummary batchSize;
+
+    private final Timer commitLatency;
+
+    GroupCommit(MessageStore store, RoomService rooms, ApplicationEventPublisher events, SendsInFlight inFlight,
+            SendMeters sends, MeterRegistry meters) {
         this.store = store;
         this.rooms = rooms;
+        this.events = events;
+        this.sends = sends;
+        this.batchSize = DistributionSummary.builder("talkwire.commit.batch")
+            .description("messages stored by one commit of the group commit")
+            .baseUnit("messages")
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, MAX_BATCH)
+            .register(meters);
+        this.commitLatency = Timer.builder("talkwire.commit.latency")
+            .description("one group commit's statement and commit, WAL flush included (successful ones)")
+            .publishPercentileHistogram()
+            .register(meters);
         this.committers = new BatchWorker<>("talkwire-group-commit", COMMITTERS, MAX_BATCH, this::commit, Pending::result,
                 inFlight::any, MAX_LINGER);
+        Gauge.builder("talkwire.commit.backlog", committers, BatchWorker::backlog)
+            .description("sends waiting for a committer")
+            .register(meters);
     }
 
     /** Completes once the message is committed (or was already), or exceptionally with why it was not stored. */
@@ -66,9 +99,33 @@ class GroupCommit {
         return pending.result();
     }
 
-    @PreDestroy
-    void stop() {
+    private volatile boolean running;
+
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    /**
+     * At SIGTERM, once the web server takes no more requests and before presence and RabbitMQ's side stop: the sends
+     * already read are committed (5 s at most) while their events, notifications and inbound acknowledgements can
+     * still go out; the rest fail with {@link io.talkwire.ShuttingDownException}.
+     */
+    @Override
+    public void stop() {
+        running = false;
         committers.stop();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** After the web server (phase - 2048), before presence (- 3072) and the links between instances (- 4096). */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 2560;
     }
 
     private void commit(List<Pending> batch) {
@@ -87,12 +144,15 @@ class GroupCommit {
         }
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         List<ChatMessage> messages = distinct.stream()
-            .map(p -> new ChatMessage(UUID.randomUUID().toString(), p.roomId(), 0, p.sender(), p.content(),
+            .map(p -> new ChatMessage(UUID.randomUUID().toString(), p.roomId(), p.sender(), p.content(),
                     p.clientMessageId(), now))
             .toList();
         Map<UUID, Long> stored;
         try {
+            long started = System.nanoTime();
             stored = store.appendAll(messages);
+            commitLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            batchSize.record(messages.size());
         }
         catch (DataAccessResourceFailureException | TransientDataAccessException unavailable) {
             // PostgreSQL is away: every send of the batch fails now, rather than each waiting for a connection
@@ -122,7 +182,10 @@ class GroupCommit {
                 completeUnstored(pending, null);
             }
             else {
-                pending.result().complete(new Appended(message.withSeq(seq), true));
+                ChatMessage committed = message.withSeq(seq);
+                events.publishEvent(new RoomEvent(committed.roomId(), new MessageEvent(committed)));
+                sends.committed();
+                pending.result().complete(new Appended(committed, true));
             }
         }
         repeats.forEach(GroupCommit::answerRepeat);

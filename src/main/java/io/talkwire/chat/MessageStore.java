@@ -18,7 +18,7 @@ import org.springframework.stereotype.Repository;
 @Repository
 class MessageStore {
 
-    private static final String COLUMNS = "id, room_id, seq, sender, content, client_message_id, sent_at";
+    static final String COLUMNS = "id, room_id, seq, sender, content, client_message_id, sent_at, edited_at, deleted";
 
     private final JdbcClient jdbc;
 

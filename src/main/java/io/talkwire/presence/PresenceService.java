@@ -15,14 +15,19 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.talkwire.BatchWorker;
-import io.talkwire.room.Broadcaster;
-import jakarta.annotation.PreDestroy;
+import io.talkwire.room.RoomEvent;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -35,9 +40,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * once per batch rather than once per change: 10,000 sessions leaving a room at once cost a few hundred short
  * transactions that hold one pooled connection, not 10,000 that each wait for the room's lock on a connection of
  * their own while REST requests find the pool empty.
+ * <p>
+ * JOIN and LEAVE are published as {@link RoomEvent}s once committed. This instance's lease is renewed here, and the
+ * presence of instances whose lease ran out is removed (announced as LEAVEs by the survivor that finds them).
  */
 @Service
-public class PresenceService {
+public class PresenceService implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(PresenceService.class);
 
@@ -50,21 +58,30 @@ public class PresenceService {
 
     private final TransactionTemplate transactions;
 
-    private final Broadcaster broadcaster;
+    private final ApplicationEventPublisher events;
 
     private final InstanceLease instance;
+
+    /** Since when every lease renewal succeeded; null after a failed one. */
+    private volatile @Nullable Instant healthySince;
+
+    private volatile boolean running;
 
     /** STOMP sessions connected to this instance; presence rows of any other session here are left-overs. */
     private final Set<String> liveSessions = ConcurrentHashMap.newKeySet();
 
     private final BatchWorker<Change> worker;
 
-    PresenceService(JdbcClient jdbc, TransactionTemplate transactions, Broadcaster broadcaster, InstanceLease instance) {
+    PresenceService(JdbcClient jdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
+            InstanceLease instance, MeterRegistry meters) {
         this.jdbc = jdbc;
         this.transactions = transactions;
-        this.broadcaster = broadcaster;
+        this.events = events;
         this.instance = instance;
         this.worker = new BatchWorker<>("talkwire-presence", 1, MAX_BATCH, this::applyBatch, Change::done);
+        Gauge.builder("talkwire.presence.backlog", worker, BatchWorker::backlog)
+            .description("presence changes (subscribe, unsubscribe, disconnect) waiting for the presence worker")
+            .register(meters);
     }
 
     public void connected(String sessionId) {
@@ -91,19 +108,36 @@ public class PresenceService {
         submit(Change.leaving(sessionId, null));
     }
 
-    /** The subscriptions that {@code username} holds to the room on this instance. */
-    public List<Subscription> localSubscriptions(long roomId, String username) {
-        return jdbc.sql("SELECT session_id, subscription_id FROM presence WHERE room_id = ? AND username = ? AND instance_id = ?")
-            .params(roomId, username, instance.id())
-            .query(Subscription.class)
-            .list();
+    /** Whether the session is connected here (between {@link #connected} and {@link #disconnected}). */
+    public boolean isConnected(String sessionId) {
+        return liveSessions.contains(sessionId);
     }
 
-    public record Subscription(String sessionId, String subscriptionId) {
+    /**
+     * Renews this instance's lease; removes the presence of instances whose lease ran out, and this instance's rows of
+     * sessions that ended while their removal failed (the database was down).
+     */
+    @Scheduled(initialDelay = 5_000, fixedDelay = 5_000)
+    void renewAndSweep() {
+        try {
+            instance.renew();
+            Instant now = Instant.now();
+            if (healthySince == null) {
+                healthySince = now;
+            }
+            // after a database outage every lease has run out: judge others only once they had a full lease to renew
+            if (!healthySince.plus(InstanceLease.LEASE).isAfter(now)) {
+                instance.sweepExpired().forEach(this::instanceGone);
+            }
+            reconcile();
+        }
+        catch (DataAccessException ex) {
+            healthySince = null;
+            log.warn("Could not renew the instance lease or sweep dead instances: {}", ex.getMessage());
+        }
     }
 
-    /** Removes this instance's rows of sessions that ended while their removal failed (the database was down). */
-    void reconcile() {
+    private void reconcile() {
         jdbc.sql("SELECT DISTINCT session_id FROM presence WHERE instance_id = ?")
             .param(instance.id())
             .query(String.class)
@@ -121,9 +155,37 @@ public class PresenceService {
             .list());
     }
 
-    @PreDestroy
-    void stop() {
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    /**
+     * After the WebSocket sessions are closed (their LEAVEs queued) and before any bean is destroyed: this instance's
+     * remaining presence is removed and announced, and its lease released, so nobody waits for it to run out.
+     */
+    @Override
+    public void stop() {
+        running = false;
         worker.stop();
+        try {
+            instanceGone(instance.id());
+            instance.release();
+        }
+        catch (DataAccessException ex) {
+            log.warn("Could not release the instance lease: {}", ex.getMessage());
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stopped after the web server (no more sessions), before RabbitMQ's delivery stops. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 3072;
     }
 
     private CompletableFuture<Void> submit(Change change) {
@@ -180,18 +242,25 @@ public class PresenceService {
         return subscribed;
     }
 
-    /** One room's changes in one transaction, in order; then their JOIN and LEAVE events. */
+    /**
+     * One room's changes in one transaction, in order; then their JOIN and LEAVE events. If the transaction fails,
+     * each change is tried alone, so that one bad change never fails the others.
+     */
     private void apply(long roomId, List<Change> roomChanges) {
-        List<PresenceEvent> events;
+        List<PresenceEvent> announced;
         try {
-            events = transactions.execute(tx -> applyLocked(roomId, roomChanges));
+            announced = transactions.execute(tx -> applyLocked(roomId, roomChanges));
         }
         catch (RuntimeException ex) {
+            if (roomChanges.size() > 1) {
+                roomChanges.forEach(change -> apply(roomId, List.of(change)));
+                return;
+            }
             log.warn("Could not update presence in room {}: {}", roomId, ex.getMessage());
             roomChanges.forEach(change -> change.done().completeExceptionally(ex));
             return;
         }
-        events.forEach(event -> broadcaster.toRoom(roomId, event));
+        announced.forEach(event -> events.publishEvent(new RoomEvent(roomId, event)));
         roomChanges.forEach(change -> change.done().complete(null));
     }
 

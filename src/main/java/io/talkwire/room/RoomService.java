@@ -3,6 +3,9 @@ package io.talkwire.room;
 import java.util.List;
 import java.util.Optional;
 
+import io.talkwire.RateLimiter;
+import io.talkwire.TalkwireProperties;
+import io.talkwire.Text;
 import io.talkwire.auth.UserService;
 import io.talkwire.room.Room.Kind;
 import org.jspecify.annotations.Nullable;
@@ -18,11 +21,20 @@ import org.springframework.web.server.ResponseStatusException;
 @Service
 public class RoomService {
 
+    /**
+     * Rooms as {@code :user} sees them, in one statement however many rooms: the unread count is an index range scan
+     * of each room's messages above the user's marker (messages are unique by room and seq). Only members have a
+     * marker: a PUBLIC room read without joining it counts nothing unread.
+     */
     private static final String ROOM_VIEW = """
             SELECT r.id, r.name, r.kind, r.owner, r.last_seq, r.created_at,
                    (SELECT count(*) FROM room_members m WHERE m.room_id = r.id) AS member_count,
-                   (SELECT count(DISTINCT p.username) FROM presence p WHERE p.room_id = r.id) AS online_count
-            FROM rooms r
+                   (SELECT count(DISTINCT p.username) FROM presence p WHERE p.room_id = r.id) AS online_count,
+                   coalesce(me.last_read_seq, 0) AS last_read_seq,
+                   CASE WHEN me.username IS NULL THEN 0 ELSE
+                       (SELECT count(*) FROM messages msg WHERE msg.room_id = r.id AND msg.seq > me.last_read_seq
+                           AND msg.sender <> :user AND NOT msg.deleted) END AS unread_count
+            FROM rooms r LEFT JOIN room_members me ON me.room_id = r.id AND me.username = :user
             """;
 
     private static final String READABLE = readable(":user");
@@ -33,17 +45,24 @@ public class RoomService {
 
     private final ApplicationEventPublisher events;
 
-    RoomService(JdbcClient jdbc, UserService users, ApplicationEventPublisher events) {
+    /** Rooms each user may still create: a room is a row every user's room list carries. */
+    private final RateLimiter creations;
+
+    RoomService(JdbcClient jdbc, UserService users, ApplicationEventPublisher events, TalkwireProperties properties) {
         this.jdbc = jdbc;
         this.users = users;
         this.events = events;
+        this.creations = properties.limits().hourly(properties.limits().roomsPerHour());
     }
 
     @Transactional
     public Room create(String owner, @Nullable String name, @Nullable String kind) {
+        if (!creations.tryAcquire(owner)) {
+            throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS, "too many rooms created: try again later");
+        }
         String trimmed = name == null ? "" : name.strip();
-        if (trimmed.isEmpty() || trimmed.codePointCount(0, trimmed.length()) > 100 || trimmed.indexOf('\0') >= 0) {
-            throw badRequest("name must be 1 to 100 characters, without U+0000");
+        if (trimmed.isEmpty() || trimmed.codePointCount(0, trimmed.length()) > 100 || !Text.storable(trimmed)) {
+            throw badRequest("name must be 1 to 100 characters, without U+0000 or lone surrogates");
         }
         if (!"PUBLIC".equals(kind) && !"PRIVATE".equals(kind)) {
             throw badRequest("kind must be PUBLIC or PRIVATE");
@@ -53,11 +72,24 @@ public class RoomService {
             .query(Long.class)
             .single();
         insertMember(id, owner, "OWNER");
-        return find(id).orElseThrow();
+        return find(id, owner).orElseThrow();
     }
 
-    public List<Room> visibleTo(String user) {
-        return jdbc.sql(ROOM_VIEW + " WHERE " + READABLE + " ORDER BY r.id").param("user", user).query(Room.class).list();
+    static final int DEFAULT_PAGE = 100;
+
+    static final int MAX_PAGE = 500;
+
+    /** Up to {@code limit} rooms {@code user} may read, with ids above {@code after}, by ascending id. */
+    public List<Room> visibleTo(String user, int limit, long after) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw badRequest("limit must be 1 to " + MAX_PAGE);
+        }
+        return jdbc.sql(ROOM_VIEW + " WHERE r.id > :after AND " + READABLE + " ORDER BY r.id LIMIT :limit")
+            .param("user", user)
+            .param("after", after)
+            .param("limit", limit)
+            .query(Room.class)
+            .list();
     }
 
     /** The room if {@code user} may read it; 404 otherwise, so that private rooms do not leak. */
@@ -71,12 +103,22 @@ public class RoomService {
     }
 
     /**
-     * SQL that holds when room {@code r} is readable by {@code user} (a parameter or a column): PUBLIC rooms by
-     * anyone, PRIVATE and DIRECT rooms by their members only. Reading and sending share this rule.
+     * SQL that holds when room {@code r} is readable by {@code user} (a parameter or a column): never by a user banned
+     * from it; PUBLIC rooms by anyone else, PRIVATE and DIRECT rooms by their members only. Reading,
+     * subscribing, sending and searching share this rule.
      */
     public static String readable(String user) {
-        return "(r.kind = 'PUBLIC' OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.username = "
-                + user + "))";
+        return "(NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.username = " + user + ")"
+                + " AND (r.kind = 'PUBLIC' OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.username = "
+                + user + ")))";
+    }
+
+    /**
+     * Locks the room's row until the transaction ends: a ban and a join of the same room happen one after the other,
+     * so that nobody is left both banned and a member.
+     */
+    void lock(long roomId) {
+        jdbc.sql("SELECT id FROM rooms WHERE id = ? FOR UPDATE").param(roomId).query(Long.class).optional();
     }
 
     public boolean canRead(long roomId, String user) {
@@ -97,13 +139,21 @@ public class RoomService {
     /** PUBLIC: a user adds themself. PRIVATE: the owner adds anyone. DIRECT rooms keep their two members. */
     @Transactional
     public void addMember(long roomId, String actor, String username) {
-        Room room = get(roomId, actor);
+        lock(roomId);
         String target = existingUser(username);
+        if (target.equals(actor) && isBanned(roomId, actor)) {
+            // the room is no secret to them: they were in it
+            throw new ResponseStatusException(HttpStatus.FORBIDDEN, "you are banned from room " + roomId);
+        }
+        Room room = get(roomId, actor);
         boolean allowed = switch (room.kind()) {
             case PUBLIC -> target.equals(actor);
             case PRIVATE -> actor.equals(room.owner());
             case DIRECT -> false;
         };
+        if (allowed && isBanned(roomId, target)) {
+            throw new ResponseStatusException(HttpStatus.FORBIDDEN, target + " is banned from room " + roomId);
+        }
         if (!allowed) {
             throw new ResponseStatusException(HttpStatus.FORBIDDEN, switch (room.kind()) {
                 case PUBLIC -> "in a PUBLIC room users add themselves";
@@ -137,7 +187,8 @@ public class RoomService {
         checkReadable(roomId, user);
         return jdbc.sql("""
                 SELECT m.username, m.role,
-                       EXISTS (SELECT 1 FROM presence p WHERE p.room_id = m.room_id AND p.username = m.username) AS online
+                       EXISTS (SELECT 1 FROM presence p WHERE p.room_id = m.room_id AND p.username = m.username) AS online,
+                       m.last_read_seq
                 FROM room_members m WHERE m.room_id = ? ORDER BY m.role DESC, m.username
                 """)
             .param(roomId)
@@ -170,11 +221,19 @@ public class RoomService {
             .param(key)
             .query(Long.class)
             .single());
-        return find(id).orElseThrow();
+        return find(id, actor).orElseThrow();
     }
 
-    Optional<Room> find(long roomId) {
-        return jdbc.sql(ROOM_VIEW + " WHERE r.id = ?").param(roomId).query(Room.class).optional();
+    /** The room as {@code user} sees it, whether or not they may read it. */
+    public Optional<Room> find(long roomId, String user) {
+        return jdbc.sql(ROOM_VIEW + " WHERE r.id = :id").param("id", roomId).param("user", user).query(Room.class).optional();
+    }
+
+    boolean isBanned(long roomId, String username) {
+        return jdbc.sql("SELECT count(*) FROM room_bans WHERE room_id = ? AND username = ?")
+            .params(roomId, username)
+            .query(Long.class)
+            .single() > 0;
     }
 
     private boolean insertMember(long roomId, String username, String role) {
@@ -183,13 +242,13 @@ public class RoomService {
             .update() > 0;
     }
 
-    private String existingUser(String username) {
+    String existingUser(String username) {
         return users.find(username)
             .map(UserService.User::username)
             .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "no user '" + username + "'"));
     }
 
-    private static ResponseStatusException notFound(long roomId) {
+    static ResponseStatusException notFound(long roomId) {
         return new ResponseStatusException(HttpStatus.NOT_FOUND, "room " + roomId + " not found");
     }
 
@@ -197,6 +256,6 @@ public class RoomService {
         return new ResponseStatusException(HttpStatus.BAD_REQUEST, detail);
     }
 
-    public record Member(String username, String role, boolean online) {
+    public record Member(String username, String role, boolean online, long lastReadSeq) {
     }
 }

@@ -2,39 +2,78 @@ package io.talkwire.stomp;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.PingMessage;
+import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
+import org.springframework.web.socket.handler.WebSocketSessionDecorator;
 
 /**
- * Writes a STOMP ERROR frame before closing. Spring closes a session right after writing its ERROR frame, but when
- * another thread is still writing to the session (the CONNECTED frame, a MESSAGE), the ERROR waits in the buffer
- * and a plain close drops it: the client sees the connection end without knowing why. Here a protocol-error close
- * first lets the other writer finish, then flushes what is left.
+ * Writes a STOMP ERROR frame before closing. Spring closes a session right after handing over its ERROR frame, but
+ * when another thread is still writing to the session (the CONNECTED frame, a MESSAGE), the ERROR is either still in
+ * the buffer or being written by that thread, and a plain close drops it or cuts it off: the client sees the
+ * connection end without knowing why. Here a protocol-error close waits until every frame handed over has been
+ * written to the socket (flushing the buffer itself when nobody else is writing), for at most 250 ms (a
+ * client that stops reading cannot hold the closing thread longer).
  */
 class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
 
-    private static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    private final AtomicLong handedOver = new AtomicLong();
+
+    private final CountingSession socket;
 
     FlushBeforeCloseSession(WebSocketSession delegate, int sendTimeLimit, int bufferSizeLimit) {
-        super(delegate, sendTimeLimit, bufferSizeLimit);
+        this(new CountingSession(delegate), sendTimeLimit, bufferSizeLimit);
+    }
+
+    private FlushBeforeCloseSession(CountingSession socket, int sendTimeLimit, int bufferSizeLimit) {
+        super(socket, sendTimeLimit, bufferSizeLimit);
+        this.socket = socket;
+    }
+
+    @Override
+    public void sendMessage(WebSocketMessage<?> message) throws IOException {
+        this.handedOver.incrementAndGet();
+        super.sendMessage(message);
     }
 
     @Override
     public void close(CloseStatus status) throws IOException {
         if (CloseStatus.PROTOCOL_ERROR.equals(status)) {
             long deadline = System.nanoTime() + MAX_WAIT_NANOS;
-            while (getBufferSize() > 0 && isOpen() && System.nanoTime() < deadline) {
-                if (getTimeSinceSendStarted() == 0) {
-                    sendMessage(new PingMessage()); // nobody is writing: flush the buffer from here
+            while (this.socket.written.get() < this.handedOver.get() && isOpen() && System.nanoTime() < deadline) {
+                if (getBufferSize() > 0 && getTimeSinceSendStarted() == 0) {
+                    sendMessage(new PingMessage()); // nobody may be writing: flush the buffer from here
                 }
-                else {
-                    Thread.onSpinWait();
-                }
+                LockSupport.parkNanos(50_000);
             }
         }
         super.close(status);
+    }
+
+    /** The socket under the buffer: counts the frames actually written. */
+    private static final class CountingSession extends WebSocketSessionDecorator {
+
+        final AtomicLong written = new AtomicLong();
+
+        CountingSession(WebSocketSession delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public void sendMessage(WebSocketMessage<?> message) throws IOException {
+            try {
+                super.sendMessage(message);
+            }
+            finally {
+                this.written.incrementAndGet();
+            }
+        }
     }
 }

@@ -2,28 +2,33 @@ package io.talkwire.stomp;
 
 import java.security.Principal;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.talkwire.TalkwireProperties;
 import io.talkwire.TalkwireProperties.Limits;
+import io.talkwire.auth.TokenGenerations;
 import io.talkwire.chat.SendsInFlight;
-import io.talkwire.presence.PresenceService;
+import io.talkwire.delivery.Receipts;
+import io.talkwire.delivery.RoomRoutes;
+import io.talkwire.delivery.RoomSubscriptions;
 import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.annotation.Lazy;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.messaging.simp.user.SimpSession;
+import org.springframework.messaging.simp.user.SimpSubscription;
 import org.springframework.messaging.simp.user.SimpUser;
 import org.springframework.messaging.simp.user.SimpUserRegistry;
 import org.springframework.messaging.support.ChannelInterceptor;
 import org.springframework.messaging.support.MessageBuilder;
 import org.springframework.messaging.support.MessageHeaderAccessor;
+import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
@@ -32,17 +37,22 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
 import org.springframework.stereotype.Component;
 
 /**
- * The gate of every client frame: CONNECT must carry a valid token, only PROTOCOL.md's destinations pass,
+ * The gate of every client frame: CONNECT must carry a valid token, only the contract's destinations pass,
  * a room topic only for users who may read the room. A refused frame goes no further (nothing of it reaches
- * RabbitMQ): the client gets an ERROR frame saying why ({@link StompErrorHandler}), and the connection is closed. Room subscriptions, unsubscriptions and disconnects
- * become presence changes (JOIN / LEAVE).
+ * RabbitMQ): the client gets an ERROR frame saying why ({@link StompErrorHandler}), and the connection is closed. Room
+ * subscriptions, unsubscriptions and disconnects begin and end {@link RoomSubscriptions} (presence, JOIN / LEAVE, and
+ * the fan-out mode's own part). Fitted to the inbound channel by {@link InboundGate}.
  */
 @Component
 class StompHandler implements ChannelInterceptor {
 
-    private static final Pattern ROOM_TOPIC = Pattern.compile("/topic/rooms\\.(\\d{1,18})");
+    private static final Pattern ROOM_TOPIC = Pattern.compile(Pattern.quote(RoomRoutes.TOPIC_PREFIX) + "(\\d{1,18})");
 
-    private static final Pattern ROOM_SEND = Pattern.compile("/app/rooms\\.\\d{1,18}\\.send");
+    /** A message ({@code .send}), committed, or a typing notice ({@code .typing}), published at once. */
+    private static final Pattern ROOM_SEND = Pattern.compile("/app/rooms\\.\\d{1,18}\\.(send|typing)");
+
+    /** A second CONNECT on one connection, whoever notices it first (this handler, or Spring before it). */
+    static final String ALREADY_CONNECTED = "already connected: one CONNECT per connection";
 
     private static final Set<String> PERSONAL_QUEUES = Set.of("/user/queue/events", "/user/queue/errors");
 
@@ -52,19 +62,22 @@ class StompHandler implements ChannelInterceptor {
      */
     private static final Set<String> SUBSCRIBE_HEADERS = Set.of("id", "destination", "ack", "receipt");
 
+    /** RabbitMQ's STOMP plugin takes subscription ids up to this length (a longer one fails inside it). */
+    static final int MAX_SUBSCRIPTION_ID = 255;
+
     private static final byte[] HEARTBEAT = {'\n'};
 
     private final JwtDecoder jwtDecoder;
 
     private final RoomService rooms;
 
-    private final PresenceService presence;
+    private final RoomSubscriptions subscriptions;
 
     private final SimpUserRegistry users;
 
-    private final TokenExpiry tokenExpiry;
+    private final SessionsPerUser sessions;
 
-    private final RoomFanout fanout;
+    private final SessionEnds sessionEnds;
 
     private final Receipts receipts;
 
@@ -72,16 +85,16 @@ class StompHandler implements ChannelInterceptor {
 
     private final SendsInFlight sendsInFlight;
 
-    StompHandler(JwtDecoder jwtDecoder, RoomService rooms, PresenceService presence, RoomFanout fanout,
-            Receipts receipts, @Lazy SimpUserRegistry users, TokenExpiry tokenExpiry, TalkwireProperties properties,
+    StompHandler(JwtDecoder jwtDecoder, RoomService rooms, RoomSubscriptions subscriptions, SimpUserRegistry users,
+            SessionsPerUser sessions, SessionEnds sessionEnds, Receipts receipts, TalkwireProperties properties,
             SendsInFlight sendsInFlight) {
         this.jwtDecoder = jwtDecoder;
         this.rooms = rooms;
-        this.presence = presence;
-        this.fanout = fanout;
-        this.receipts = receipts;
+        this.subscriptions = subscriptions;
         this.users = users;
-        this.tokenExpiry = tokenExpiry;
+        this.sessions = sessions;
+        this.sessionEnds = sessionEnds;
+        this.receipts = receipts;
         this.limits = properties.limits();
         this.sendsInFlight = sendsInFlight;
     }
@@ -95,23 +108,21 @@ class StompHandler implements ChannelInterceptor {
         }
         switch (command) {
             case CONNECT, STOMP -> connect(frame);
-            case SUBSCRIBE -> subscribe(frame, user(frame));
+            case SUBSCRIBE -> {
+                return subscribe(message, frame, user(frame));
+            }
             case SEND -> {
                 user(frame);
                 if (frame.getDestination() == null || !ROOM_SEND.matcher(frame.getDestination()).matches()) {
-                    throw new StompRejectedException("SEND is allowed only to /app/rooms.{roomId}.send");
+                    throw new StompRejectedException(
+                            "SEND is allowed only to /app/rooms.{roomId}.send and /app/rooms.{roomId}.typing");
                 }
-                sendsInFlight.started(); // until afterSendCompletion, which follows every preSend that returns
+                if (isMessage(frame)) {
+                    sendsInFlight.started(); // until afterSendCompletion, which follows every preSend that returns
+                }
             }
             case UNSUBSCRIBE -> {
-                user(frame);
-                String subscriptionId = frame.getSubscriptionId();
-                if (subscriptionId != null && fanout.unsubscribe(frame.getSessionId(), subscriptionId)) {
-                    // a room subscription, served here: RabbitMQ never knew its id
-                    presence.unsubscribed(frame.getSessionId(), subscriptionId);
-                    receipts.answer(frame);
-                    return ignoredByTheRelay(frame.getSessionId());
-                }
+                return unsubscribe(message, frame, user(frame));
             }
             case ACK, NACK -> user(frame);
             case DISCONNECT -> { }
@@ -124,7 +135,9 @@ class StompHandler implements ChannelInterceptor {
     public void afterSendCompletion(Message<?> message, MessageChannel channel, boolean sent, @Nullable Exception ex) {
         StompHeaderAccessor frame = MessageHeaderAccessor.getAccessor(message, StompHeaderAccessor.class);
         if (frame != null && frame.getCommand() == StompCommand.SEND) {
-            sendsInFlight.handled(); // the inbound channel runs its handlers on this thread: handed to the commit
+            if (isMessage(frame)) {
+                sendsInFlight.handled(); // the inbound channel runs its handlers on this thread: handed to the commit
+            }
             return;
         }
         if (frame == null || frame.getCommand() == null || frame.getSessionId() == null) {
@@ -134,14 +147,14 @@ class StompHandler implements ChannelInterceptor {
         switch (frame.getCommand()) {
             case CONNECT, STOMP -> {
                 if (sent && ex == null && frame.getUser() instanceof JwtAuthenticationToken token) {
-                    presence.connected(sessionId);
-                    tokenExpiry.schedule(sessionId, token.getToken().getExpiresAt());
+                    subscriptions.connected(sessionId);
+                    sessionEnds.connected(sessionId, token.getToken());
                 }
             }
             case DISCONNECT -> {
-                tokenExpiry.cancel(sessionId);
-                fanout.disconnected(sessionId);
-                presence.disconnected(sessionId);
+                sessionEnds.disconnected(sessionId);
+                sessions.ended(sessionId);
+                subscriptions.disconnected(sessionId);
             }
             default -> { }
         }
@@ -149,7 +162,7 @@ class StompHandler implements ChannelInterceptor {
 
     private void connect(StompHeaderAccessor frame) {
         if (frame.getUser() != null) {
-            throw new StompRejectedException("this session is already connected");
+            throw new StompRejectedException(ALREADY_CONNECTED);
         }
         String authorization = frame.getFirstNativeHeader("Authorization");
         if (authorization == null) {
@@ -166,52 +179,101 @@ class StompHandler implements ChannelInterceptor {
             jwt = jwtDecoder.decode(authorization.substring("Bearer ".length()).strip());
         }
         catch (JwtValidationException invalid) {
-            boolean expired = invalid.getErrors().stream()
-                .anyMatch(error -> error.getDescription() != null && error.getDescription().contains("expired"));
-            throw new StompRejectedException(expired ? "the access token has expired; log in again"
-                    : "the access token is not valid");
+            throw new StompRejectedException(reason(invalid));
         }
         catch (JwtException malformed) {
             throw new StompRejectedException("the access token is malformed or not signed by Talkwire");
         }
-        SimpUser user = users.getUser(jwt.getSubject());
-        if (user != null && user.getSessions().size() >= limits.sessionsPerUser()) {
+        if (!sessions.tryCount(jwt.getSubject(), frame.getSessionId(), limits.sessionsPerUser())) {
             throw new StompRejectedException("too many sessions: at most " + limits.sessionsPerUser() + " per user");
         }
         frame.setUser(new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
     }
 
-    private void subscribe(StompHeaderAccessor frame, Principal user) {
+    private Message<?> subscribe(Message<?> message, StompHeaderAccessor frame, Principal user) {
         String destination = frame.getDestination();
-        if (destination == null || frame.getSubscriptionId() == null) {
+        String subscriptionId = frame.getSubscriptionId();
+        if (destination == null || subscriptionId == null) {
             throw new StompRejectedException("SUBSCRIBE needs the headers destination and id");
         }
-        SimpUser simpUser = users.getUser(user.getName());
-        SimpSession session = simpUser == null ? null : simpUser.getSession(frame.getSessionId());
+        if (subscriptionId.isEmpty() || subscriptionId.length() > MAX_SUBSCRIPTION_ID) {
+            throw new StompRejectedException("a subscription id must be 1 to " + MAX_SUBSCRIPTION_ID + " characters");
+        }
+        String ack = frame.getFirstNativeHeader("ack");
+        if (ack != null && !"auto".equals(ack)) {
+            throw new StompRejectedException("only ack:auto is supported");
+        }
+        SimpSession session = session(user, frame.getSessionId());
+        if (session != null && subscription(session, subscriptionId) != null) {
+            // as RabbitMQ does: a reused id would leave the first subscription live but forgotten
+            throw new StompRejectedException("subscription id '" + subscriptionId + "' is already in use in this session");
+        }
         if (session != null && session.getSubscriptions().size() >= limits.subscriptionsPerSession()) {
             throw new StompRejectedException(
                     "too many subscriptions: at most " + limits.subscriptionsPerSession() + " per session");
         }
+        frame.toNativeHeaderMap().keySet().stream()
+            .filter(header -> !SUBSCRIBE_HEADERS.contains(header))
+            .toList()
+            .forEach(frame::removeNativeHeader);
+        // the queue RabbitMQ makes for a relayed subscription belongs to the session's connection alone (its STOMP
+        // plugin makes /exchange/ queues shared before RabbitMQ 4), and goes with it
+        frame.setNativeHeader("exclusive", "true");
         Matcher room = ROOM_TOPIC.matcher(destination);
         if (room.matches()) {
             long roomId = Long.parseLong(room.group(1));
             if (!rooms.canRead(roomId, user.getName())) {
                 throw new StompRejectedException("no room " + roomId + " that you may read");
             }
-            // counted before the subscription begins: once its RECEIPT arrives, onlineCount includes it
-            presence.subscribed(frame.getSessionId(), frame.getSubscriptionId(), roomId, user.getName());
-            // served by this instance (RoomFanout); the relay ignores /topic/rooms.*, so the RECEIPT is ours to send
-            fanout.subscribe(frame.getSessionId(), frame.getSubscriptionId(), roomId);
-            receipts.answer(frame);
+            if (!subscriptions.subscribe(frame.getSessionId(), subscriptionId, roomId, user.getName())) {
+                throw new StompRejectedException("no room " + roomId + " that you may read");
+            }
+            if (subscriptions.relayed()) {
+                frame.setDestination(RoomRoutes.relayedSubscription(roomId));
+            }
+            else {
+                // served by this instance; the relay ignores /topic/rooms.*, so the RECEIPT is ours to send
+                receipts.answer(frame);
+            }
         }
         else if (!PERSONAL_QUEUES.contains(destination)) {
             throw new StompRejectedException(
                     "SUBSCRIBE is allowed only to /topic/rooms.{roomId}, /user/queue/events and /user/queue/errors");
         }
-        frame.toNativeHeaderMap().keySet().stream()
-            .filter(header -> !SUBSCRIBE_HEADERS.contains(header))
-            .toList()
-            .forEach(frame::removeNativeHeader);
+        return message;
+    }
+
+    /**
+     * A room subscription ends here first (presence, delivery); the relay carries the UNSUBSCRIBE to RabbitMQ only if
+     * RabbitMQ holds the subscription, that is, in broker mode and unless it was revoked (and so ended there) before.
+     */
+    private Message<?> unsubscribe(Message<?> message, StompHeaderAccessor frame, Principal user) {
+        String subscriptionId = frame.getSubscriptionId();
+        if (subscriptionId == null) {
+            throw new StompRejectedException("UNSUBSCRIBE needs the header id");
+        }
+        SimpSession session = session(user, frame.getSessionId());
+        SimpSubscription subscription = session == null ? null : subscription(session, subscriptionId);
+        if (subscription == null) {
+            throw new StompRejectedException("no subscription with id '" + subscriptionId + "' in this session");
+        }
+        if (!subscriptions.isRoomSubscription(frame.getSessionId(), subscriptionId)) {
+            return message;
+        }
+        if (subscriptions.unsubscribe(frame.getSessionId(), subscriptionId) && subscriptions.relayed()) {
+            return message;
+        }
+        receipts.answer(frame);
+        return ignoredByTheRelay(frame.getSessionId());
+    }
+
+    private @Nullable SimpSession session(Principal user, @Nullable String sessionId) {
+        SimpUser simpUser = users.getUser(user.getName());
+        return simpUser == null || sessionId == null ? null : simpUser.getSession(sessionId);
+    }
+
+    private static @Nullable SimpSubscription subscription(SimpSession session, String subscriptionId) {
+        return session.getSubscriptions().stream().filter(s -> s.getId().equals(subscriptionId)).findFirst().orElse(null);
     }
 
     /** Stands in for a frame that must not reach RabbitMQ: the relay forwards it as a heart-beat. */
@@ -219,6 +281,24 @@ class StompHandler implements ChannelInterceptor {
         StompHeaderAccessor heartbeat = StompHeaderAccessor.createForHeartbeat();
         heartbeat.setSessionId(sessionId);
         return MessageBuilder.createMessage(HEARTBEAT, heartbeat.getMessageHeaders());
+    }
+
+    /** Why a well-formed token of ours is refused: expired (refresh it), signed out everywhere, or otherwise. */
+    private static String reason(JwtValidationException invalid) {
+        List<String> problems = invalid.getErrors().stream().map(OAuth2Error::getDescription).filter(Objects::nonNull).toList();
+        if (problems.stream().anyMatch(problem -> problem.contains("expired"))) {
+            return SessionEnds.EXPIRED;
+        }
+        return problems.contains(TokenGenerations.SIGNED_OUT) ? SessionEnds.SIGNED_OUT : "the access token is not valid";
+    }
+
+    /**
+     * A SEND that goes to the group commit; a typing notice does not, and counted in flight it would only make
+     * committers wait for it.
+     */
+    private static boolean isMessage(StompHeaderAccessor frame) {
+        String destination = frame.getDestination();
+        return destination != null && destination.endsWith(".send");
     }
 
     private static Principal user(StompHeaderAccessor frame) {

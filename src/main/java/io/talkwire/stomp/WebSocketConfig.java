@@ -9,6 +9,7 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.messaging.simp.config.ChannelRegistration;
 import org.springframework.messaging.simp.config.MessageBrokerRegistry;
+import org.springframework.messaging.simp.config.StompBrokerRelayRegistration;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.util.AntPathMatcher;
 import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
@@ -16,8 +17,9 @@ import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerCo
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
 
 /**
- * STOMP over WebSocket at /ws (SockJS at /ws-sockjs): sessions relayed to RabbitMQ's STOMP plugin, room topics fanned
- * out by {@link RoomFanout}.
+ * STOMP over WebSocket at /ws (SockJS at /ws-sockjs), every session relayed to RabbitMQ's STOMP plugin. With
+ * {@code talkwire.fanout=broker} the relay also carries room subscriptions to RabbitMQ (the gate rewrites them to
+ * {@code /exchange/amq.topic/rooms.{id}}); with {@code instance} each instance serves them itself.
  */
 @Configuration(proxyBeanMethods = false)
 class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
@@ -29,8 +31,6 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     private static final String USER_REGISTRY_BROADCAST = "/topic/simp-user-registry";
 
-    private final StompHandler stompHandler;
-
     private final RelayProperties relay;
 
     private final RabbitProperties rabbit;
@@ -39,9 +39,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     private final InstanceLease instance;
 
-    WebSocketConfig(StompHandler stompHandler, RelayProperties relay, RabbitProperties rabbit,
-            TalkwireProperties talkwire, InstanceLease instance) {
-        this.stompHandler = stompHandler;
+    WebSocketConfig(RelayProperties relay, RabbitProperties rabbit, TalkwireProperties talkwire, InstanceLease instance) {
         this.relay = relay;
         this.rabbit = rabbit;
         this.talkwire = talkwire;
@@ -60,11 +58,20 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     public void configureMessageBroker(MessageBrokerRegistry registry) {
         registry.setApplicationDestinationPrefixes("/app");
         registry.setPathMatcher(new AntPathMatcher("."));
-        // room topics are served by RoomFanout; the relay carries sessions, personal events and errors
-        // (/user/queue/* resolves to /exchange/amq.direct/*) and the user registry's broadcasts
-        registry.enableStompBrokerRelay("/exchange", USER_DESTINATION_BROADCAST, USER_REGISTRY_BROADCAST)
-            .setRelayHost(rabbit.determineHost())
-            .setRelayPort(relay.port())
+        // the relay carries sessions, personal events and errors (/user/queue/* resolves to /exchange/amq.direct/*), the
+        // user registry's broadcasts, and in broker mode room subscriptions (rewritten to /exchange/amq.topic/rooms.{id})
+        StompBrokerRelayRegistration relayRegistration =
+                registry.enableStompBrokerRelay("/exchange", USER_DESTINATION_BROADCAST, USER_REGISTRY_BROADCAST);
+        // every node of a RabbitMQ cluster (talkwire.relay.addresses, or spring.rabbitmq's hosts with the relay port);
+        // one node: Spring's own TCP client
+        RelayAddresses addresses = RelayAddresses.of(relay.addresses(), rabbit.determineAddresses(), relay.port());
+        if (addresses.all().size() == 1) {
+            relayRegistration.setRelayHost(addresses.current().getHostString()).setRelayPort(addresses.current().getPort());
+        }
+        else {
+            relayRegistration.setTcpClient(new FailoverTcpClient(addresses));
+        }
+        relayRegistration
             .setClientLogin(rabbit.determineUsername())
             .setClientPasscode(rabbit.determinePassword())
             .setSystemLogin(rabbit.determineUsername())
@@ -76,27 +83,30 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
             .setUserRegistryBroadcast(USER_REGISTRY_BROADCAST)
             // forwards heart-beats of clients that only SEND to /app, so RabbitMQ does not drop them as idle
             .setTaskScheduler(heartbeatScheduler());
+        // a session's frames from RabbitMQ are written in the order they came, one at a time
+        registry.setPreservePublishOrder(true);
     }
 
     /**
      * Client frames are handled on the thread that read them (Tomcat's, a virtual thread): no hand-off to a pool
      * between the socket and the group commit, each session's frames in order, and a SEND is with its committer by
-     * the time {@link StompHandler#afterSendCompletion} counts it as handled.
+     * the time {@link StompHandler#afterSendCompletion} counts it as handled. The gate is fitted by {@link InboundGate}.
      */
     @Override
     public void configureClientInboundChannel(ChannelRegistration registration) {
-        registration.interceptors(stompHandler).executor(new SyncTaskExecutor());
+        registration.executor(new SyncTaskExecutor());
     }
 
     /**
      * A virtual thread per outgoing frame: a write blocked on a stuck client (until the send time or buffer limit
-     * closes it) holds no pool thread that frames for everyone else wait on.
+     * closes it) holds no pool thread that frames for everyone else wait on. Frames of one session that must keep
+     * their order are handed over one at a time (the relay's, with preserved publish order; instance fan-out's).
      */
     @Override
     public void configureClientOutboundChannel(ChannelRegistration registration) {
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("client-outbound-");
         executor.setVirtualThreads(true);
-        registration.executor(executor);
+        registration.executor(executor).interceptors(new StaleDeliveryErrors(), new ExceptSessionHeader());
     }
 
     @Override

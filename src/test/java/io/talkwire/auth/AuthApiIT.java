@@ -1,6 +1,7 @@
 package io.talkwire.auth;
 
 import io.talkwire.Api;
+import io.talkwire.Api.User;
 import io.talkwire.Api.Response;
 import io.talkwire.IntegrationTest;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,28 @@ class AuthApiIT extends IntegrationTest {
         assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"short\"}".formatted(Api.uniqueName("x"))), 400);
         assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"%s\"}".formatted(Api.uniqueName("x"), "p".repeat(129))), 400);
         assertProblem(api.post("/api/auth/signup", null, "{\"username\":"), 400);
+    }
+
+    /** bcrypt reads 72 bytes: 128 "é" are 256 bytes, and every one of them counts. */
+    @Test
+    void passwordsLongerThan72BytesAreAcceptedAndCountInFull() {
+        Api api = api();
+        String name = Api.uniqueName("long");
+        String password = "é".repeat(127) + "a";
+        assertThat(api.post("/api/auth/signup", null,
+                "{\"username\":\"%s\",\"password\":\"%s\"}".formatted(name, password)).status()).isEqualTo(201);
+        assertThat(api.login(name, password).status()).isEqualTo(200);
+        assertProblem(api.login(name, "é".repeat(127) + "b"), 401);
+        assertProblem(api.login(name, "é".repeat(36)), 401);
+    }
+
+    @Test
+    void aUsernameWithAControlCharacterIsRefusedAtSignupAndLogin() {
+        Api api = api();
+        User victim = api.newUser("victim");
+        assertProblem(api.login(victim.name() + "\\u0001", "secret-pass"), 400);
+        assertProblem(api.post("/api/auth/signup", null,
+                "{\"username\":\"%s\\u0001\",\"password\":\"long enough\"}".formatted(Api.uniqueName("ctl"))), 400);
     }
 
     @Test

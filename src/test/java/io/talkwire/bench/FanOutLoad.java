@@ -10,17 +10,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.talkwire.bench.Benchmark.CpuMeter;
-import io.talkwire.bench.Benchmark.LatencyLog;
-import io.talkwire.bench.Benchmark.Probe;
-import io.talkwire.bench.Benchmark.Target;
-
 /**
  * R rooms x S subscribers x P publishers on one target, connected once and kept for several measured windows, so
  * that Talkwire and the baseline can be measured in turns: on a shared machine whose speed drifts from one minute to
  * the next, alternating short windows gives both the same conditions, where one long run each would not.
  */
 final class FanOutLoad implements AutoCloseable {
+
+    /** Subscribers of the benchmark's room (scenarios 1 and 2, the warm-up). */
+    static final int SUBSCRIBERS = 20;
+
+    /** Publishers to the benchmark's room. */
+    static final int PUBLISHERS = 2;
 
     /** Messages a publisher may send over the life of the load (sized for the duplicate check). */
     private static final int MAX_PER_PUBLISHER = 1 << 20;
@@ -42,6 +43,12 @@ final class FanOutLoad implements AutoCloseable {
 
     private final AtomicLong duplicates = new AtomicLong();
 
+    /** First deliveries whose number is below one already received from the same publisher. */
+    private final AtomicLong outOfOrder = new AtomicLong();
+
+    /** First deliveries whose room seq is not above every one received before (Talkwire's events carry it). */
+    private final AtomicLong roomSeqOutOfOrder = new AtomicLong();
+
     private final CpuMeter cpu;
 
     /** The window being measured, or null between windows. */
@@ -57,11 +64,8 @@ final class FanOutLoad implements AutoCloseable {
         }
         for (String room : roomIds) {
             for (int s = 0; s < subscribers; s++) {
-                BitSet[] seen = new BitSet[publishers];
-                for (int p = 0; p < publishers; p++) {
-                    seen[p] = new BitSet();
-                }
-                BenchStomp subscriber = target.connect(body -> received(body, seen));
+                Arrivals arrivals = new Arrivals(publishers);
+                BenchStomp subscriber = target.connect(body -> received(body, arrivals));
                 subscriber.subscribe("s", target.topic(room)).get(30, TimeUnit.SECONDS);
                 subscriberClients.add(subscriber);
             }
@@ -72,23 +76,40 @@ final class FanOutLoad implements AutoCloseable {
         }
     }
 
-    private void received(String body, BitSet[] seen) {
-        Probe probe = Probe.parse(body);
-        if (probe == null) {
-            return;
+    /**
+     * One run on a load of its own in one room of {@link #SUBSCRIBERS} and {@link #PUBLISHERS}: connected,
+     * {@code seconds / 5} s (at least 2) unmeasured, {@code seconds} measured, closed; CPU of {@code servers}.
+     */
+    static Map<String, Object> measure(Target target, List<Process> servers, int ratePerPublisher, int seconds)
+            throws Exception {
+        try (FanOutLoad load = new FanOutLoad(target, new CpuMeter(servers), 1, SUBSCRIBERS, PUBLISHERS)) {
+            return load.summary(List.of(load.run(ratePerPublisher, Math.max(2, seconds / 5), seconds)));
         }
-        synchronized (seen) {
-            if (seen[probe.publisher()].get(probe.n())) {
-                duplicates.incrementAndGet();
-                return;
-            }
-            seen[probe.publisher()].set(probe.n());
+    }
+
+    private void received(String body, Arrivals arrivals) {
+        Probe probe = Probe.parse(body);
+        if (probe == null || !arrivals.first(probe, roomSeq(body))) {
+            return;
         }
         Window current = window;
         if (current != null && current.counts(probe.sentNanos())) {
             current.delivered.incrementAndGet();
-            current.latencies.add(System.nanoTime() - probe.sentNanos());
+            current.latencies.recordNanos(System.nanoTime() - probe.sentNanos());
         }
+    }
+
+    /** The {@code "seq"} of a Talkwire MESSAGE event (the room's, in commit order), or -1 in a body without one. */
+    private static long roomSeq(String body) {
+        int at = body.indexOf("\"seq\":");
+        if (at < 0) {
+            return -1;
+        }
+        int end = at + 6;
+        while (end < body.length() && Character.isDigit(body.charAt(end))) {
+            end++;
+        }
+        return Long.parseLong(body, at + 6, end, 10);
     }
 
     /**
@@ -98,8 +119,7 @@ final class FanOutLoad implements AutoCloseable {
     Window run(int ratePerPublisher, int leadSeconds, int seconds) throws InterruptedException {
         long start = System.nanoTime();
         Window measured = new Window(start + TimeUnit.SECONDS.toNanos(leadSeconds),
-                start + TimeUnit.SECONDS.toNanos(leadSeconds + seconds), seconds,
-                new LatencyLog(roomIds.size() * subscribers * publishers * seconds * ratePerPublisher + 1024));
+                start + TimeUnit.SECONDS.toNanos(leadSeconds + seconds), seconds);
         window = measured;
         ScheduledExecutorService pacer = Executors.newScheduledThreadPool(Math.max(2, publisherClients.size()));
         for (int i = 0; i < publisherClients.size(); i++) {
@@ -136,10 +156,10 @@ final class FanOutLoad implements AutoCloseable {
 
     /**
      * Merges measured windows into one result: latency percentiles over all their deliveries, delivered vs expected,
-     * lost and duplicated (over the whole life of the load), CPU use averaged over the measured time.
+     * lost, duplicated and out of order (over the whole life of the load), CPU use averaged over the measured time.
      */
     Map<String, Object> summary(List<Window> windows) {
-        LatencyLog all = LatencyLog.merge(windows.stream().map(w -> w.latencies).toList());
+        Latencies all = Latencies.merge(windows.stream().map(w -> w.latencies).toList());
         long expected = windows.stream().mapToLong(w -> w.sent.get() * subscribers).sum();
         long delivered = windows.stream().mapToLong(w -> w.delivered.get()).sum();
         int seconds = windows.stream().mapToInt(w -> w.seconds).sum();
@@ -148,12 +168,57 @@ final class FanOutLoad implements AutoCloseable {
         result.put("delivered", delivered);
         result.put("lost", Math.max(0, expected - delivered));
         result.put("duplicated", duplicates.get());
+        result.put("outOfOrder", outOfOrder.get());
+        if (target instanceof Talkwire) {
+            result.put("roomSeqOutOfOrder", roomSeqOutOfOrder.get());
+        }
         result.put("deliveriesPerSecond", Math.round(delivered / (double) seconds));
         for (String key : List.of("serverCpuCores", "generatorCpuCores")) {
             double weighted = windows.stream().mapToDouble(w -> w.cpu.get(key) * w.seconds).sum();
             result.put(key, Math.round(weighted / seconds * 100) / 100.0);
         }
         return result;
+    }
+
+    /**
+     * What one subscriber (of one room) has received: each publisher's numbers, for duplicates, and the highest so
+     * far, for deliveries out of the publisher's order; and the highest room seq, which must rise with every event.
+     */
+    private final class Arrivals {
+
+        private final BitSet[] seen;
+
+        private final int[] highest;
+
+        private long highestRoomSeq = -1;
+
+        Arrivals(int publishers) {
+            seen = new BitSet[publishers];
+            highest = new int[publishers];
+            for (int p = 0; p < publishers; p++) {
+                seen[p] = new BitSet();
+                highest[p] = -1;
+            }
+        }
+
+        /** Counts a duplicate or a delivery out of order; returns whether it is the first of its message. */
+        synchronized boolean first(Probe probe, long roomSeq) {
+            int p = probe.publisher();
+            if (seen[p].get(probe.n())) {
+                duplicates.incrementAndGet();
+                return false;
+            }
+            seen[p].set(probe.n());
+            if (probe.n() < highest[p]) {
+                outOfOrder.incrementAndGet();
+            }
+            highest[p] = Math.max(highest[p], probe.n());
+            if (roomSeq >= 0 && roomSeq <= highestRoomSeq) {
+                roomSeqOutOfOrder.incrementAndGet();
+            }
+            highestRoomSeq = Math.max(highestRoomSeq, roomSeq);
+            return true;
+        }
     }
 
     /** One measured stretch: what was sent in [from, until) and what of it arrived. */
@@ -165,7 +230,7 @@ final class FanOutLoad implements AutoCloseable {
 
         final int seconds;
 
-        final LatencyLog latencies;
+        final Latencies latencies = new Latencies();
 
         final AtomicLong sent = new AtomicLong();
 
@@ -173,11 +238,10 @@ final class FanOutLoad implements AutoCloseable {
 
         Map<String, Double> cpu = Map.of();
 
-        Window(long from, long until, int seconds, LatencyLog latencies) {
+        Window(long from, long until, int seconds) {
             this.from = from;
             this.until = until;
             this.seconds = seconds;
-            this.latencies = latencies;
         }
 
         boolean counts(long sentNanos) {
@@ -185,7 +249,7 @@ final class FanOutLoad implements AutoCloseable {
         }
 
         double p99Ms() {
-            return ((Number) latencies.summary().get("p99Ms")).doubleValue();
+            return latencies.p99Ms();
         }
     }
 }

@@ -75,4 +75,28 @@ class HostileContentIT extends IntegrationTest {
         }
         assertThat(api.post("/api/rooms", alice.token(), "{\"name\":\"a\\u0000\",\"kind\":\"PUBLIC\"}").status()).isEqualTo(400);
     }
+
+    /** A lone surrogate cannot be stored as UTF-8: refused, never stored as "?" while the answer echoes it. */
+    @Test
+    void aLoneSurrogateIsRefusedAndAPairIsStoredExactly() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        long room = api.createRoom(alice, "PUBLIC");
+        for (String lone : List.of("\\ud800", "a\\udc00b", "x\\ud83d")) {
+            Api.Response response = api.post("/api/rooms/" + room + "/messages", alice.token(), "{\"content\":\"" + lone + "\"}");
+            assertThat(response.status()).as(lone).isEqualTo(400);
+            assertThat(response.json().get("detail").asString()).contains("lone surrogate");
+        }
+        try (StompTestClient client = connect(alice)) {
+            Inbox errors = client.subscribe("/user/queue/errors");
+            client.send("/app/rooms." + room + ".send", "{\"content\":\"\\ud800\"}", "lone");
+            assertThat(errors.next().get("code").asString()).isEqualTo("INVALID_CONTENT");
+        }
+        Api.Response pair = api.post("/api/rooms/" + room + "/messages", alice.token(), "{\"content\":\"\\ud83d\\ude00\"}");
+        assertThat(pair.status()).isEqualTo(201);
+        assertThat(pair.json().get("content").asString()).isEqualTo("\ud83d\ude00");
+        assertThat(api.get("/api/rooms/" + room + "/messages", alice.token()).json().get(0).get("content").asString())
+            .isEqualTo("\ud83d\ude00");
+        assertThat(api.post("/api/rooms", alice.token(), "{\"name\":\"\\udfff\",\"kind\":\"PUBLIC\"}").status()).isEqualTo(400);
+    }
 }

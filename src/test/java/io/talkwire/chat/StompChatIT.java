@@ -1,6 +1,5 @@
 package io.talkwire.chat;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -64,7 +63,8 @@ class StompChatIT extends IntegrationTest {
             StompTestClient.await(client.send("/app/rooms." + room + ".send", body, "second"));
             StompTestClient.await(client.send("/app/rooms." + room + ".send", "{\"content\":\"after\"}", "third"));
 
-            List<JsonNode> messages = inbox.drain(Duration.ofSeconds(1)).stream()
+            // "after" is the fence: published after both sends of "once", it comes after anything they published
+            List<JsonNode> messages = inbox.until(e -> "after".equals(e.path("content").asString())).stream()
                 .filter(e -> e.get("type").asString().equals("MESSAGE"))
                 .toList();
             assertThat(messages).extracting(e -> e.get("content").asString()).containsExactly("once", "after");

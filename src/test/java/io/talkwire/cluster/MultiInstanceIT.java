@@ -1,7 +1,10 @@
 package io.talkwire.cluster;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import io.talkwire.Api;
 import io.talkwire.Api.User;
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Two instances (A: the test's own, B: another context) on one RabbitMQ and one PostgreSQL are one chat. */
 class MultiInstanceIT extends IntegrationTest {
@@ -44,11 +48,18 @@ class MultiInstanceIT extends IntegrationTest {
             StompTestClient.await(aliceOnA.send("/app/rooms." + room + ".send", "{\"content\":\"from A\"}", "a"));
             assertThat(b.api().post("/api/rooms/" + room + "/messages", bob.token(), "{\"content\":\"from B over REST\"}").status())
                 .isEqualTo(201);
+            // a fence from each instance: each publishes a room's events in order, so a subscriber that has both
+            // fences has whatever either instance published of the two messages (a second copy too)
+            assertThat(api.post("/api/rooms/" + room + "/messages", alice.token(), "{\"content\":\"fence A\"}").status())
+                .isEqualTo(201);
+            assertThat(b.api().post("/api/rooms/" + room + "/messages", bob.token(), "{\"content\":\"fence B\"}").status())
+                .isEqualTo(201);
 
             for (Inbox inbox : List.of(aliceInbox, bobInbox)) {
-                List<String> contents = inbox.drain(Duration.ofSeconds(1)).stream()
+                List<String> contents = untilBoth(inbox, "fence A", "fence B").stream()
                     .filter(e -> e.get("type").asString().equals("MESSAGE"))
                     .map(e -> e.get("content").asString())
+                    .filter(content -> !content.startsWith("fence "))
                     .toList();
                 assertThat(contents).containsExactly("from A", "from B over REST");
             }
@@ -75,8 +86,23 @@ class MultiInstanceIT extends IntegrationTest {
             assertThat(onlineCount(api, room, bob)).isEqualTo(2);
             assertThat(onlineCount(b.api(), room, bob)).isEqualTo(2);
 
+            // alice's tab on A also reads a room of her own: her presence there ends with the tab, which shows over
+            // REST once A has handled the tab's end (in the room both tabs read, nothing is to change)
+            long elsewhere = api.createRoom(alice, "PUBLIC");
+            aliceOnA.subscribe("/topic/rooms." + elsewhere);
             aliceOnA.close();
-            assertThat(watcher.drain(Duration.ofSeconds(1))).noneMatch(e -> alice.name().equals(e.path("user").asString()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> onlineCount(api, elsewhere, bob) == 0);
+            // the fence: a presence change of the room on A after that one (A applies them in order, and publishes a
+            // room's events in that order), so a JOIN or LEAVE of alice's from the tab's end would come before it
+            User carol = api.newUser("carol");
+            try (StompTestClient carolOnA = connect(carol)) {
+                carolOnA.subscribe(topic);
+                assertThat(watcher.until(e -> "JOIN".equals(e.path("type").asString())
+                        && carol.name().equals(e.path("user").asString())))
+                    .noneMatch(e -> alice.name().equals(e.path("user").asString()));
+            }
+            assertThat(watcher.next(e -> carol.name().equals(e.path("user").asString())).get("type").asString())
+                .isEqualTo("LEAVE");
 
             aliceOnB.close();
             JsonNode leave = watcher.next(e -> alice.name().equals(e.path("user").asString()));
@@ -108,9 +134,14 @@ class MultiInstanceIT extends IntegrationTest {
                 long privateRoom = api.createRoom(carol, "PRIVATE");
                 assertThat(b.api().put("/api/rooms/" + privateRoom + "/members/" + alice.name(), carol.token()).status())
                     .isEqualTo(204);
+                // the fence: a later event to alice from the same instance, which reaches each session after the first
+                long fenceRoom = api.createRoom(carol, "PRIVATE");
+                assertThat(b.api().put("/api/rooms/" + fenceRoom + "/members/" + alice.name(), carol.token()).status())
+                    .isEqualTo(204);
                 for (Inbox inbox : List.of(aliceEventsOnA, aliceEventsOnB)) {
-                    List<JsonNode> events = inbox.drain(Duration.ofSeconds(1));
-                    assertThat(events).hasSize(1);
+                    List<JsonNode> events = inbox.until(e -> e.get("room").get("id").asLong() == fenceRoom);
+                    assertThat(events).hasSize(2);
+                    assertThat(events.get(0).get("type").asString()).isEqualTo("ROOM_ADDED");
                     assertThat(events.get(0).get("room").get("id").asLong()).isEqualTo(privateRoom);
                 }
             }
@@ -128,6 +159,18 @@ class MultiInstanceIT extends IntegrationTest {
             assertThat(errorsOnB.next().get("receiptId").asString()).isEqualTo("bad");
             assertThat(errorsOnA.drain(Duration.ofMillis(500))).isEmpty();
         }
+    }
+
+    /** Every event up to and including both fence messages, in whichever order they come. */
+    private static List<JsonNode> untilBoth(Inbox inbox, String fence, String otherFence) {
+        Set<String> waiting = new HashSet<>(Set.of(fence, otherFence));
+        List<JsonNode> events = new ArrayList<>();
+        while (!waiting.isEmpty()) {
+            List<JsonNode> upToAFence = inbox.until(e -> waiting.contains(e.path("content").asString()));
+            waiting.remove(upToAFence.getLast().get("content").asString());
+            events.addAll(upToAFence);
+        }
+        return events;
     }
 
     private static long onlineCount(Api api, long room, User reader) {

@@ -46,13 +46,27 @@ class PresenceIT extends IntegrationTest {
             bobTab1.subscribe(topic);
             assertPresence(next(aliceEvents, "JOIN", bob), "JOIN", room, bob, 1 + 1);
 
-            // a second tab of bob's: no JOIN, and its close no LEAVE while the first stays
+            // a second tab of bob's: no JOIN, and neither its UNSUBSCRIBE nor its close a LEAVE while the first stays
             StompTestClient bobTab2 = connect(bob);
             Inbox bobTab2Events = bobTab2.subscribe(topic);
             assertThat(onlineCount(api, room, alice)).isEqualTo(2);
+            // the second tab also reads a room of its own, where its end does show: over REST, once handled
+            long elsewhere = api.createRoom(alice, "PUBLIC");
+            bobTab2.subscribe("/topic/rooms." + elsewhere);
             bobTab2Events.unsubscribe();
             bobTab2.close();
-            assertThat(aliceEvents.drain(Duration.ofSeconds(1))).noneMatch(e -> bob.name().equals(e.path("user").asString()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> onlineCount(api, elsewhere, alice) == 0);
+            // the fence: a presence change of the room after the tab's UNSUBSCRIBE and end were handled (this instance
+            // applies them in order and publishes a room's events in that order): carol's JOIN comes after any JOIN
+            // or LEAVE of bob's that they caused
+            User carol = api.newUser("carol");
+            try (StompTestClient carolTab = connect(carol)) {
+                carolTab.subscribe(topic);
+                assertThat(aliceEvents.until(e -> "JOIN".equals(e.path("type").asString())
+                        && carol.name().equals(e.path("user").asString())))
+                    .noneMatch(e -> bob.name().equals(e.path("user").asString()));
+            }
+            assertPresence(next(aliceEvents, "LEAVE", carol), "LEAVE", room, carol, 2);
             assertThat(onlineCount(api, room, alice)).isEqualTo(2);
             JsonNode members = api.get("/api/rooms/" + room + "/members", alice.token()).json();
             assertThat(members.get(0).get("username").asString()).isEqualTo(alice.name());

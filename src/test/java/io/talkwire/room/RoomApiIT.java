@@ -1,5 +1,7 @@
 package io.talkwire.room;
 
+import java.util.List;
+
 import io.talkwire.Api;
 import io.talkwire.Api.User;
 import io.talkwire.IntegrationTest;
@@ -33,6 +35,28 @@ class RoomApiIT extends IntegrationTest {
     }
 
     @Test
+    void theRoomListIsPagedByIdWithACursor() {
+        Api api = api();
+        User owner = api.newUser("pager");
+        List<Long> created = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            created.add(api.createRoom(owner, "PRIVATE"));
+        }
+        String from = "/api/rooms?limit=2&after=" + (created.getFirst() - 1);
+        List<Long> first = ids(api.get(from, owner.token()).json());
+        assertThat(first).hasSize(2).isSorted();
+        List<Long> second = ids(api.get("/api/rooms?limit=2&after=" + first.getLast(), owner.token()).json());
+        assertThat(second).hasSize(2).isSorted().allMatch(id -> id > first.getLast());
+        assertThat(api.get("/api/rooms", owner.token()).json().size()).isLessThanOrEqualTo(100);
+        assertThat(api.get("/api/rooms?limit=0", owner.token()).status()).isEqualTo(400);
+        assertThat(api.get("/api/rooms?limit=501", owner.token()).status()).isEqualTo(400);
+    }
+
+    private static List<Long> ids(JsonNode rooms) {
+        return rooms.valueStream().map(r -> r.get("id").asLong()).toList();
+    }
+
+    @Test
     void privateRoomsAreVisibleToMembersOnlyAndNeverLeak() {
         Api api = api();
         User owner = api.newUser("owner");
@@ -40,9 +64,11 @@ class RoomApiIT extends IntegrationTest {
         long publicRoom = api.createRoom(owner, "PUBLIC");
         long privateRoom = api.createRoom(owner, "PRIVATE");
 
-        JsonNode strangersList = api.get("/api/rooms", stranger.token()).json();
+        // the page of rooms just before these two (the database holds others' rooms too)
+        String page = "/api/rooms?limit=10&after=" + (publicRoom - 1);
+        JsonNode strangersList = api.get(page, stranger.token()).json();
         assertThat(strangersList.valueStream().map(r -> r.get("id").asLong())).contains(publicRoom).doesNotContain(privateRoom);
-        assertThat(api.get("/api/rooms", owner.token()).json().valueStream().map(r -> r.get("id").asLong()))
+        assertThat(api.get(page, owner.token()).json().valueStream().map(r -> r.get("id").asLong()))
             .contains(publicRoom, privateRoom);
 
         assertThat(api.get("/api/rooms/" + privateRoom, stranger.token()).status()).isEqualTo(404);

@@ -7,7 +7,16 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.TimeUnit;
 
 import io.talkwire.IntegrationTest;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHttpHeaders;
@@ -19,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** WebSocket handshakes and CORS honour talkwire.allowed-origins (default http://localhost:*). */
+@ExtendWith(OutputCaptureExtension.class)
 class OriginIT extends IntegrationTest {
 
     @Test
@@ -31,6 +41,17 @@ class OriginIT extends IntegrationTest {
         WebSocketSession session = handshake("http://localhost:5173");
         assertThat(session.isOpen()).isTrue();
         session.close();
+    }
+
+    /** An origin that is not even a URL is refused like a foreign one, not answered with 500 and a stack trace. */
+    @Test
+    void aHandshakeWithAMalformedOriginIsRefusedWithoutAnInternalError(CapturedOutput output) throws Exception {
+        int before = output.getAll().length();
+        for (String origin : List.of("http://localhost:x1", "http://localhost:99999", "::", "http://[::1")) {
+            assertThat(rawHandshakeStatus("/ws", origin)).as(origin).isEqualTo(403);
+            assertThat(rawHandshakeStatus("/ws-sockjs/websocket", origin)).as(origin).isIn(403, 404);
+        }
+        assertThat(output.getAll().substring(before)).doesNotContain("NumberFormatException", "\tat org.springframework");
     }
 
     @Test
@@ -51,6 +72,20 @@ class OriginIT extends IntegrationTest {
                 }
             }, headers, URI.create("ws://localhost:" + port + "/ws"))
             .get(10, TimeUnit.SECONDS);
+    }
+
+    /** The status of a WebSocket upgrade request written by hand (the JDK's clients check the origin themselves). */
+    private int rawHandshakeStatus(String path, String origin) throws Exception {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(10_000);
+            String request = "GET " + path + " HTTP/1.1\r\nHost: localhost:" + port + "\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Protocol: v12.stomp\r\nOrigin: " + origin + "\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                .readLine();
+            return Integer.parseInt(status.split(" ")[1]);
+        }
     }
 
     private HttpResponse<String> preflight(String origin) throws Exception {

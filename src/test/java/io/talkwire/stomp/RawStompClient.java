@@ -162,6 +162,11 @@ final class RawStompClient implements WebSocket.Listener, AutoCloseable {
         closed.complete(-1);
     }
 
+    /** Drops the connection as a vanished client does: no DISCONNECT, no close handshake. */
+    void drop() {
+        socket.abort();
+    }
+
     @Override
     public void close() {
         if (!closed.isDone()) {

@@ -16,7 +16,7 @@ import org.springframework.messaging.simp.stomp.StompHeaders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Everything PROTOCOL.md refuses gets an ERROR frame that says why, then the connection is closed. */
+/** Everything the contract (docs/protocol.md) refuses gets an ERROR frame that says why, then the connection is closed. */
 class StompAccessIT extends IntegrationTest {
 
     @Autowired

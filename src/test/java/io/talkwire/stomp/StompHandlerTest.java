@@ -7,6 +7,7 @@ import java.util.List;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.talkwire.TalkwireProperties;
+import io.talkwire.TalkwireProperties.Fanout;
 import io.talkwire.TalkwireProperties.Limits;
 import io.talkwire.chat.SendsInFlight;
 import org.junit.jupiter.api.Test;
@@ -37,17 +38,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class StompHandlerTest {
 
+    private static final String SEND_REFUSED =
+            "SEND is allowed only to /app/rooms.{roomId}.send and /app/rooms.{roomId}.typing";
+
     private static final SecretKeySpec KEY = new SecretKeySpec(
             "a-test-secret-of-at-least-32-bytes!!".getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+
+    private static final DefaultSimpUserRegistry REGISTRY = new DefaultSimpUserRegistry();
 
     private final JwtEncoder encoder = NimbusJwtEncoder.withSecretKey(KEY).algorithm(MacAlgorithm.HS256).build();
 
     private final SendsInFlight sendsInFlight = new SendsInFlight();
 
     private final StompHandler handler = new StompHandler(
-            NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null, null, null,
-            new DefaultSimpUserRegistry(), null, new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5)),
-            sendsInFlight);
+            NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null,
+            REGISTRY, new SessionsPerUser(REGISTRY, "test-instance"), null, null,
+            new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5, 30, 20), Fanout.BROKER), sendsInFlight);
 
     private final ExecutorSubscribableChannel channel = new ExecutorSubscribableChannel();
 
@@ -65,18 +71,18 @@ class StompHandlerTest {
         assertRefused(connect("Basic YWxpY2U6cHc="), "the Authorization header must be 'Bearer <accessToken>'");
         assertRefused(connect("Bearer "), "the Authorization header must be 'Bearer <accessToken>'");
         assertRefused(connect("Bearer x.y.z"), "the access token is malformed or not signed by Talkwire");
-        assertRefused(connect("Bearer " + token(Instant.now().minusSeconds(120))), "the access token has expired; log in again");
+        assertRefused(connect("Bearer " + token(Instant.now().minusSeconds(120))), SessionEnds.EXPIRED);
     }
 
     @ParameterizedTest
     @ValueSource(strings = { "/topic/rooms.1", "/exchange/amq.topic/rooms.1", "/queue/x", "/amq/queue/x", "/temp-queue/x",
-            "/app/rooms.1.send/", "/app/rooms..send", "/app/rooms.-1.send", "/APP/rooms.1.send", "/app/rooms.1234567890123456789.send", "" })
+            "/app/rooms.1.send/", "/app/rooms..send", "/app/rooms.-1.send", "/APP/rooms.1.send", "/app/rooms.1234567890123456789.send",
+            "/app/rooms.1.typing/", "/app/rooms..typing", "/app/rooms.1.Typing", "/app/rooms.1.typingx", "/app/rooms.typing", "" })
     void sendOnlyToRoomSendDestinations(String destination) {
         StompHeaderAccessor send = StompHeaderAccessor.create(StompCommand.SEND);
         send.setDestination(destination);
         send.setUser(() -> "alice");
-        assertRefused(MessageBuilder.createMessage(new byte[0], send.getMessageHeaders()),
-                "SEND is allowed only to /app/rooms.{roomId}.send");
+        assertRefused(MessageBuilder.createMessage(new byte[0], send.getMessageHeaders()), SEND_REFUSED);
     }
 
     @Test
@@ -95,9 +101,35 @@ class StompHandlerTest {
         StompHeaderAccessor refused = StompHeaderAccessor.create(StompCommand.SEND);
         refused.setDestination("/topic/rooms.1");
         refused.setUser(() -> "alice");
-        assertRefused(MessageBuilder.createMessage(new byte[0], refused.getMessageHeaders()),
-                "SEND is allowed only to /app/rooms.{roomId}.send");
+        assertRefused(MessageBuilder.createMessage(new byte[0], refused.getMessageHeaders()), SEND_REFUSED);
         assertThat(sendsInFlight.any()).as("a refused SEND never counts").isFalse();
+    }
+
+    @Test
+    void aTypingNoticePassesTheGateWithoutCountingAsASendInFlight() {
+        StompHeaderAccessor typing = StompHeaderAccessor.create(StompCommand.SEND);
+        typing.setDestination("/app/rooms.1.typing");
+        typing.setSessionId("s1");
+        typing.setUser(() -> "alice");
+        Message<?> frame = MessageBuilder.createMessage(new byte[0], typing.getMessageHeaders());
+
+        assertThat(handler.preSend(frame, channel)).isSameAs(frame);
+        assertThat(sendsInFlight.any()).as("the group commit never waits for a typing notice").isFalse();
+        handler.afterSendCompletion(frame, channel, true, null);
+        assertThat(sendsInFlight.any()).isFalse();
+
+        // and a send in flight at the same time still counts until it is handled
+        StompHeaderAccessor send = StompHeaderAccessor.create(StompCommand.SEND);
+        send.setDestination("/app/rooms.1.send");
+        send.setSessionId("s1");
+        send.setUser(() -> "alice");
+        Message<?> message = MessageBuilder.createMessage(new byte[0], send.getMessageHeaders());
+        handler.preSend(message, channel);
+        handler.preSend(frame, channel);
+        handler.afterSendCompletion(frame, channel, true, null);
+        assertThat(sendsInFlight.any()).isTrue();
+        handler.afterSendCompletion(message, channel, true, null);
+        assertThat(sendsInFlight.any()).isFalse();
     }
 
     @Test
@@ -117,6 +149,7 @@ class StompHandlerTest {
         if (authorization != null) {
             connect.setNativeHeader("Authorization", authorization);
         }
+        connect.setSessionId("s1");
         connect.setLeaveMutable(true);
         return MessageBuilder.createMessage(new byte[0], connect.getMessageHeaders());
     }

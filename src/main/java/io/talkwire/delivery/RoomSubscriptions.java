@@ -1,0 +1,180 @@
+package io.talkwire.delivery;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.IntStream;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.talkwire.presence.PresenceService;
+import io.talkwire.room.RoomService;
+
+import org.springframework.stereotype.Service;
+
+/**
+ * The life of every room subscription on this instance, in one place: what is live here (the authority for
+ * revocations and UNSUBSCRIBE), presence (who is online where, JOIN and LEAVE) and delivery (the fan-out mode in use)
+ * begin and end together. A subscription ends once, whoever ends it first: the client, a revocation, or the session's
+ * end. The steps for one session never interleave (a lock per session, striped).
+ */
+@Service
+public class RoomSubscriptions {
+
+    private final PresenceService presence;
+
+    private final RoomDelivery delivery;
+
+    private final RoomService rooms;
+
+    /** This instance's sessions that hold or held a room subscription. */
+    private final Map<String, Held> sessions = new ConcurrentHashMap<>();
+
+    private final Lock[] locks = IntStream.range(0, 64).mapToObj(i -> new ReentrantLock()).toArray(Lock[]::new);
+
+    RoomSubscriptions(PresenceService presence, RoomDelivery delivery, RoomService rooms, MeterRegistry meters) {
+        this.presence = presence;
+        this.delivery = delivery;
+        this.rooms = rooms;
+        Gauge.builder("talkwire.subscriptions", sessions,
+                    bySession -> bySession.values().stream().mapToInt(held -> held.live.size()).sum())
+            .description("live room subscriptions (/topic/rooms.{id}) of this instance's STOMP sessions")
+            .register(meters);
+    }
+
+    /** Whether the relay carries room SUBSCRIBE and UNSUBSCRIBE frames to RabbitMQ (which then RECEIPTs them). */
+    public boolean relayed() {
+        return delivery.relaysSubscriptions();
+    }
+
+    /** A STOMP session of this instance began (it holds no subscription yet). */
+    public void connected(String sessionId) {
+        presence.connected(sessionId);
+    }
+
+    /**
+     * Begins a subscription, counted before it starts: once its RECEIPT arrives, onlineCount includes it. Returns false
+     * (and leaves nothing behind) if the user may no longer read the room once it counts, or the session has ended
+     * meanwhile: a revocation that looked before the subscription counted would otherwise miss it.
+     */
+    public boolean subscribe(String sessionId, String subscriptionId, long roomId, String username) {
+        Lock lock = lockOf(sessionId);
+        lock.lock();
+        try {
+            presence.subscribed(sessionId, subscriptionId, roomId, username);
+            if (!presence.isConnected(sessionId) || !rooms.canRead(roomId, username)) {
+                presence.unsubscribed(sessionId, subscriptionId);
+                return false;
+            }
+            sessions.computeIfAbsent(sessionId, id -> new Held(username)).live.put(subscriptionId, roomId);
+            delivery.subscribed(sessionId, subscriptionId, roomId);
+            return true;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the session's subscription is a room subscription, live or revoked (and not yet unsubscribed). */
+    public boolean isRoomSubscription(String sessionId, String subscriptionId) {
+        Held held = sessions.get(sessionId);
+        return held != null && (held.live.containsKey(subscriptionId) || held.revoked.contains(subscriptionId));
+    }
+
+    /**
+     * The client's UNSUBSCRIBE of a room subscription. Returns false if it was revoked before: then the relay must not
+     * carry it (RabbitMQ ends a session that unsubscribes an id it no longer has).
+     */
+    public boolean unsubscribe(String sessionId, String subscriptionId) {
+        Lock lock = lockOf(sessionId);
+        lock.lock();
+        try {
+            Held held = sessions.get(sessionId);
+            Long roomId = held == null ? null : held.live.remove(subscriptionId);
+            if (roomId == null) {
+                if (held != null) {
+                    held.revoked.remove(subscriptionId);
+                }
+                return false;
+            }
+            delivery.unsubscribed(sessionId, subscriptionId, roomId);
+            presence.unsubscribed(sessionId, subscriptionId);
+            return true;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Ends every subscription that {@code username} holds to the room on this instance, whatever their ids: delivery
+     * first, then presence, whose LEAVE should not be the last thing the revoked subscriber hears from the room.
+     */
+    public void revoke(long roomId, String username) {
+        sessions.forEach((sessionId, held) -> {
+            if (!held.username.equals(username)) {
+                return;
+            }
+            Lock lock = lockOf(sessionId);
+            lock.lock();
+            try {
+                for (String subscriptionId : held.subscriptionsTo(roomId)) {
+                    held.live.remove(subscriptionId);
+                    held.revoked.add(subscriptionId);
+                    delivery.revoke(sessionId, subscriptionId, roomId);
+                    presence.unsubscribed(sessionId, subscriptionId);
+                }
+            }
+            finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    /** Idempotent: DISCONNECT can arrive twice for one session (the frame, then the closed socket). */
+    public void disconnected(String sessionId) {
+        Lock lock = lockOf(sessionId);
+        lock.lock();
+        try {
+            Held held = sessions.remove(sessionId);
+            if (held != null) {
+                delivery.disconnected(sessionId, Map.copyOf(held.live));
+            }
+            presence.disconnected(sessionId);
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    private Lock lockOf(String sessionId) {
+        return locks[Math.floorMod(sessionId.hashCode(), locks.length)];
+    }
+
+    /** A session's live room subscriptions (id to room), and the revoked ids its client has not unsubscribed yet. */
+    private static final class Held {
+
+        private final String username;
+
+        private final Map<String, Long> live = new ConcurrentHashMap<>();
+
+        private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+
+        Held(String username) {
+            this.username = username;
+        }
+
+        Set<String> subscriptionsTo(long roomId) {
+            Set<String> ids = new HashSet<>();
+            live.forEach((subscriptionId, room) -> {
+                if (room == roomId) {
+                    ids.add(subscriptionId);
+                }
+            });
+            return ids;
+        }
+    }
+}
