@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -82,7 +83,7 @@ public final class StompTestClient implements AutoCloseable {
 
     /** Subscribes and waits for the broker's RECEIPT, so that the subscription is live on return. */
     public Inbox subscribe(String destination) {
-        Inbox inbox = new Inbox();
+        Inbox inbox = new Inbox(events);
         StompHeaders headers = subscribeHeaders(destination);
         CompletableFuture<Void> receipt = new CompletableFuture<>();
         StompSession.Subscription subscription = session.subscribe(headers, inbox);
@@ -95,7 +96,7 @@ public final class StompTestClient implements AutoCloseable {
 
     /** A SUBSCRIBE that must be refused: returns the ERROR frame's message, after checking the server closed. */
     public String refusedSubscribe(String destination) {
-        session.subscribe(subscribeHeaders(destination), new Inbox());
+        session.subscribe(subscribeHeaders(destination), new Inbox(events));
         return events.expectErrorAndClose();
     }
 
@@ -177,6 +178,13 @@ public final class StompTestClient implements AutoCloseable {
 
         private StompSession.Subscription subscription;
 
+        /** The connection this subscription is on: what a timeout reports about it. */
+        private final Events connection;
+
+        private Inbox(Events connection) {
+            this.connection = connection;
+        }
+
         @Override
         public Type getPayloadType(StompHeaders headers) {
             return String.class;
@@ -192,7 +200,7 @@ public final class StompTestClient implements AutoCloseable {
             try {
                 JsonNode event = received.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                 if (event == null) {
-                    fail("no event within " + TIMEOUT);
+                    fail("no event within " + TIMEOUT + "; " + connection.describe());
                 }
                 return event;
             }
@@ -223,7 +231,7 @@ public final class StompTestClient implements AutoCloseable {
             catch (InterruptedException ex) {
                 throw new IllegalStateException(ex);
             }
-            throw new AssertionError("no matching event within " + timeout);
+            throw new AssertionError("no matching event within " + timeout + "; " + connection.describe());
         }
 
         /**
@@ -241,7 +249,8 @@ public final class StompTestClient implements AutoCloseable {
                     long left = deadline - System.nanoTime();
                     JsonNode event = left > 0 ? received.poll(left, TimeUnit.NANOSECONDS) : null;
                     if (event == null) {
-                        throw new AssertionError("no fence event within " + TIMEOUT + "; received before: " + events);
+                        throw new AssertionError("no fence event within " + TIMEOUT + "; received before: " + events + "; "
+                                + connection.describe());
                     }
                     events.add(event);
                     if (fence.test(event)) {
@@ -294,9 +303,19 @@ public final class StompTestClient implements AutoCloseable {
 
         private final CompletableFuture<Throwable> closed = new CompletableFuture<>();
 
+        /** Every ERROR frame, kept for {@link #describe()} (the queue above is taken from). */
+        private final List<StompHeaders> allErrors = new CopyOnWriteArrayList<>();
+
         @Override
         public void handleFrame(StompHeaders headers, Object payload) {
             errors.add(headers);
+            allErrors.add(headers);
+        }
+
+        /** Whether the connection is still open, and the ERROR frames it got: what a test's timeout needs to say. */
+        String describe() {
+            return (closed.isDone() ? "connection closed (" + closed.getNow(null) + ")" : "connection open")
+                    + ", ERROR frames: " + allErrors;
         }
 
         @Override
