@@ -2,8 +2,9 @@ package io.talkwire.chat;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,8 @@ class InboundQueue {
 
     private static final long MAX_RETRY_MILLIS = TimeUnit.SECONDS.toMillis(30);
 
+    private static final int MAX_KNOWN_USERS = 10_000;
+
     private final ChatService chat;
 
     private final UserService users;
@@ -57,6 +60,12 @@ class InboundQueue {
     private final JsonMapper json;
 
     private final ConfirmedPublisher deadLetters;
+
+    /**
+     * Usernames as stored, by the name a message gave (" Alice " is alice): users are never renamed or deleted, so a
+     * name once found stays right, and a bot's messages cost no look-up each. Names not found are not kept.
+     */
+    private final Map<String, String> knownUsers = new ConcurrentHashMap<>();
 
     /** Acknowledgements and dead-letter publishes only: never held up by the database. */
     private final ScheduledThreadPoolExecutor acks = scheduler("talkwire-inbound-acks");
@@ -156,18 +165,26 @@ class InboundQueue {
         if (inbound.clientMessageId() == null || inbound.clientMessageId().isEmpty()) {
             throw new Unusable("INVALID_CLIENT_MESSAGE_ID: clientMessageId is required (it keeps a redelivery from storing twice)");
         }
-        Optional<String> username;
-        try {
-            username = users.find(inbound.username()).map(UserService.User::username);
-        }
-        catch (ResponseStatusException malformed) {
-            username = Optional.empty(); // control characters: no such user either
-        }
-        if (username.isEmpty()) {
-            throw new Unusable("UNKNOWN_USER: no user '" + inbound.username() + "'");
+        String username = knownUsers.get(inbound.username());
+        if (username == null) {
+            username = storedName(inbound.username())
+                .orElseThrow(() -> new Unusable("UNKNOWN_USER: no user '" + inbound.username() + "'"));
+            if (knownUsers.size() >= MAX_KNOWN_USERS) {
+                knownUsers.clear(); // a cache: found again as needed
+            }
+            knownUsers.put(inbound.username(), username);
         }
         // as the user is stored (" Alice " is alice), or the commit would name nobody
-        return new Inbound(inbound.roomId(), username.get(), inbound.content(), inbound.clientMessageId());
+        return new Inbound(inbound.roomId(), username, inbound.content(), inbound.clientMessageId());
+    }
+
+    private Optional<String> storedName(String username) {
+        try {
+            return users.find(username).map(UserService.User::username);
+        }
+        catch (ResponseStatusException malformed) {
+            return Optional.empty(); // control characters: no such user either
+        }
     }
 
     private void ack(Channel channel, long tag) {

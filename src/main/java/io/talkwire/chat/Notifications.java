@@ -36,8 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code user.{username}}, published with a publisher confirm. A push service binds its own queue there.
  * <p>
  * Worked off the committer's thread, in commit order, on a thread of its own that takes what is waiting as one batch:
- * one query per room of the batch that may notify anyone (none for messages without '@' outside DIRECT rooms), then every
- * notification of the batch published with one wait for RabbitMQ's confirms. While RabbitMQ is away, a batch is
+ * one query for the batch's rooms that may notify anyone (none if no message of the batch is in a DIRECT room or holds
+ * an '@'), then every notification of the batch published with one wait for RabbitMQ's confirms. While RabbitMQ is away, a batch is
  * tried {@value #ATTEMPTS} times, then dropped with a warning; the messages themselves are in history either way.
  */
 @Component
@@ -91,58 +91,91 @@ class Notifications {
     private void notifyBatch(List<Pending> batch) {
         Map<Long, List<ChatMessage>> byRoom = new LinkedHashMap<>();
         batch.forEach(pending -> byRoom.computeIfAbsent(pending.message().roomId(), room -> new ArrayList<>()).add(pending.message()));
-        List<Notification> due = new ArrayList<>();
-        byRoom.forEach((roomId, messages) -> due.addAll(recipients(roomId, messages)));
-        publish(due);
+        publish(recipients(byRoom));
         batch.forEach(pending -> pending.done().complete(null));
     }
 
     /**
-     * Whom to notify of these messages of one room, in their order: their offline recipients, found with one query for
-     * the room (none if none of them could notify anyone).
+     * Whom to notify of a batch's messages, room by room in their order: their offline recipients, found with one query
+     * for the whole batch (none if no message could notify anyone): every member of its DIRECT rooms, and the mentioned
+     * members of its other rooms.
      */
-    private List<Notification> recipients(long roomId, List<ChatMessage> messages) {
+    private List<Notification> recipients(Map<Long, List<ChatMessage>> byRoom) {
         List<Notification> due = new ArrayList<>();
         try {
             if (direct.size() > MAX_KNOWN_ROOMS) {
                 direct.clear(); // a cache: read again as needed
             }
-            boolean isDirect = direct.computeIfAbsent(roomId, this::isDirect);
-            Map<ChatMessage, Collection<List<String>>> found = new LinkedHashMap<>();
-            Set<String> names = new HashSet<>();
-            for (ChatMessage message : messages) {
-                Collection<List<String>> mentions = Mentions.find(message.content());
-                found.put(message, mentions);
-                names.addAll(Mentions.lookups(mentions, message.sender()));
-            }
-            if (!isDirect && names.isEmpty()) {
+            Map<ChatMessage, Collection<List<String>>> mentionsOf = new LinkedHashMap<>();
+            Set<Long> directRooms = new HashSet<>();
+            List<Long> lookupRooms = new ArrayList<>();
+            List<String> lookupNames = new ArrayList<>();
+            byRoom.forEach((roomId, messages) -> {
+                boolean isDirect = direct.computeIfAbsent(roomId, this::isDirect);
+                if (isDirect) {
+                    directRooms.add(roomId);
+                }
+                Set<String> names = new HashSet<>();
+                for (ChatMessage message : messages) {
+                    Collection<List<String>> mentions = Mentions.find(message.content());
+                    mentionsOf.put(message, mentions);
+                    names.addAll(Mentions.lookups(mentions, message.sender()));
+                }
+                if (!isDirect) {
+                    names.forEach(name -> {
+                        lookupRooms.add(roomId);
+                        lookupNames.add(name);
+                    });
+                }
+            });
+            if (directRooms.isEmpty() && lookupRooms.isEmpty()) {
                 return due;
             }
-            Map<String, Boolean> online = new HashMap<>();
-            jdbc.sql("""
-                    SELECT m.username,
-                           EXISTS (SELECT 1 FROM presence p WHERE p.room_id = m.room_id AND p.username = m.username) AS online
-                    FROM room_members m
-                    WHERE m.room_id = ? AND (? OR m.username = ANY(?::varchar[]))
-                    """)
-                .params(roomId, isDirect, names.toArray(String[]::new))
-                .query((rs, row) -> online.put(rs.getString("username"), rs.getBoolean("online")))
-                .list();
-            found.forEach((message, mentions) -> {
-                Set<String> members = new HashSet<>(online.keySet());
+            Map<Long, Map<String, Boolean>> online = onlineMembers(directRooms, lookupRooms, lookupNames);
+            mentionsOf.forEach((message, mentions) -> {
+                Map<String, Boolean> roomOnline = online.getOrDefault(message.roomId(), Map.of());
+                boolean isDirect = directRooms.contains(message.roomId());
+                Set<String> members = new HashSet<>(roomOnline.keySet());
                 members.remove(message.sender());
                 Set<String> mentioned = Mentions.mentioned(mentions, message.sender(), members);
                 members.forEach(user -> {
-                    if (!online.get(user) && (isDirect || mentioned.contains(user))) {
+                    if (!roomOnline.get(user) && (isDirect || mentioned.contains(user))) {
                         due.add(new Notification(user, message, mentioned.contains(user)));
                     }
                 });
             });
         }
         catch (DataAccessException ex) {
-            log.warn("Could not find whom to notify of {} messages of room {}: {}", messages.size(), roomId, ex.getMessage());
+            log.warn("Could not find whom to notify of the messages of {} rooms: {}", byRoom.size(), ex.getMessage());
         }
         return due;
+    }
+
+    /**
+     * Room → member → whether online on any instance, for every member of the DIRECT rooms and the named members of the
+     * other rooms (room and name pairwise): one statement.
+     */
+    private Map<Long, Map<String, Boolean>> onlineMembers(Set<Long> directRooms, List<Long> lookupRooms,
+            List<String> lookupNames) {
+        Map<Long, Map<String, Boolean>> online = new HashMap<>();
+        jdbc.sql("""
+                WITH wanted AS (
+                    SELECT m.room_id, m.username FROM room_members m WHERE m.room_id = ANY(?::bigint[])
+                    UNION
+                    SELECT m.room_id, m.username
+                    FROM room_members m
+                    JOIN unnest(?::bigint[], ?::varchar[]) AS w(room_id, username)
+                      ON m.room_id = w.room_id AND m.username = w.username
+                )
+                SELECT w.room_id, w.username,
+                       EXISTS (SELECT 1 FROM presence p WHERE p.room_id = w.room_id AND p.username = w.username) AS online
+                FROM wanted w
+                """)
+            .params(directRooms.toArray(Long[]::new), lookupRooms.toArray(Long[]::new), lookupNames.toArray(String[]::new))
+            .query((rs, row) -> online.computeIfAbsent(rs.getLong("room_id"), room -> new HashMap<>())
+                .put(rs.getString("username"), rs.getBoolean("online")))
+            .list();
+        return online;
     }
 
     private boolean isDirect(long roomId) {
