@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.talkwire.BatchWorker;
+import io.talkwire.ShutdownOrder;
 import io.talkwire.chat.ChatEvents.MessageEvent;
 import io.talkwire.chat.MessageStore.Appended;
 import io.talkwire.room.RoomEvent;
@@ -107,9 +108,9 @@ class GroupCommit implements SmartLifecycle {
     }
 
     /**
-     * At SIGTERM, once the web server takes no more requests and before presence and RabbitMQ's side stop: the sends
-     * already read are committed (5 s at most) while their events, notifications and inbound acknowledgements can
-     * still go out; the rest fail with {@link io.talkwire.ShuttingDownException}.
+     * At SIGTERM, before the STOMP sessions close: the sends already read are committed (5 s at most) while their
+     * RECEIPTs, events, notifications and inbound acknowledgements can still go out; the rest fail with
+     * {@link io.talkwire.ShuttingDownException} (an ERROR event for a STOMP SEND, 503 over REST).
      */
     @Override
     public void stop() {
@@ -122,10 +123,10 @@ class GroupCommit implements SmartLifecycle {
         return running;
     }
 
-    /** After the web server (phase - 2048), before presence (- 3072) and the links between instances (- 4096). */
+    /** First of all, while the STOMP sessions are open to take the RECEIPTs ({@link ShutdownOrder#SENDS}). */
     @Override
     public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE - 2560;
+        return ShutdownOrder.SENDS;
     }
 
     private void commit(List<Pending> batch) {

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.talkwire.ShutdownOrder;
 import io.talkwire.presence.InstanceLease;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
@@ -192,7 +193,7 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
 
     @Override
     public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE - 4096;
+        return ShutdownOrder.INSTANCE_LINKS;
     }
 
     private void declare(boolean declare) {

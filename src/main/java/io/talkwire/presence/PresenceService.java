@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.talkwire.BatchWorker;
+import io.talkwire.ShutdownOrder;
 import io.talkwire.room.RoomEvent;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -182,10 +183,10 @@ public class PresenceService implements SmartLifecycle {
         return running;
     }
 
-    /** Stopped after the web server (no more sessions), before RabbitMQ's delivery stops. */
+    /** Stopped once the sessions are closed, before the links between instances ({@link ShutdownOrder#PRESENCE}). */
     @Override
     public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE - 3072;
+        return ShutdownOrder.PRESENCE;
     }
 
     private CompletableFuture<Void> submit(Change change) {

@@ -17,6 +17,9 @@ final class SendLog {
     /** Receipt id of each SEND handed over and not yet answered or given up, with its RECEIPT to come. */
     private final Map<String, CompletableFuture<Void>> unanswered = new HashMap<>();
 
+    /** Receipt id of every SEND handed over, with its RECEIPT: kept once answered or given up. */
+    private final Map<String, CompletableFuture<Void>> handedOver = new ConcurrentHashMap<>();
+
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
 
     private final Set<String> receipted = ConcurrentHashMap.newKeySet();
@@ -27,6 +30,13 @@ final class SendLog {
 
     synchronized void handedOver(String receiptId, CompletableFuture<Void> receipt) {
         unanswered.put(receiptId, receipt);
+        handedOver.put(receiptId, receipt);
+    }
+
+    /** Whether the RECEIPT of the SEND with this receipt id came (however long after its sender stopped waiting). */
+    boolean receiptCame(String receiptId) {
+        CompletableFuture<Void> receipt = handedOver.get(receiptId);
+        return receipt != null && receipt.isDone() && !receipt.isCompletedExceptionally();
     }
 
     synchronized void settled(String receiptId) {
@@ -54,6 +64,11 @@ final class SendLog {
      * senders record their SENDs with; returns the receipt ids of those SENDs.
      */
     List<String> cutWhileInFlight(Runnable cut) {
+        return cutWhileInFlight(1, cut);
+    }
+
+    /** As {@link #cutWhileInFlight(Runnable)}, once at least {@code atLeast} SENDs wait for their RECEIPT. */
+    List<String> cutWhileInFlight(int atLeast, Runnable cut) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             synchronized (this) {
@@ -62,13 +77,13 @@ final class SendLog {
                     .map(Map.Entry::getKey)
                     .sorted()
                     .toList();
-                if (!inFlight.isEmpty()) {
+                if (inFlight.size() >= atLeast) {
                     cut.run();
                     return inFlight;
                 }
             }
             Thread.onSpinWait();
         }
-        throw new AssertionError("no SEND was waiting for its RECEIPT for 10 s: the stream had stopped");
+        throw new AssertionError("fewer than " + atLeast + " SENDs waited for their RECEIPT in 10 s: the stream had stopped");
     }
 }
