@@ -37,13 +37,19 @@ final class ReceiptedSenders implements AutoCloseable {
 
     private final List<BenchStomp> clients = new ArrayList<>();
 
-    /** Connects every sender's session, one after another. */
+    /** Connects every sender's session, one after another; if one cannot connect, closes those that did. */
     ReceiptedSenders(Talkwire target, List<String> roomIds, int window) {
         this.target = target;
         this.roomIds = List.copyOf(roomIds);
         this.window = window;
-        for (int s = 0; s < SENDERS; s++) {
-            clients.add(target.connect(body -> { }));
+        try {
+            for (int s = 0; s < SENDERS; s++) {
+                clients.add(target.connect(body -> { }));
+            }
+        }
+        catch (RuntimeException ex) {
+            close();
+            throw ex;
         }
     }
 

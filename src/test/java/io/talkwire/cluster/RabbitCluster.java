@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -41,17 +42,26 @@ final class RabbitCluster implements AutoCloseable {
         this.base = base;
     }
 
-    /** The {@code sbin} directory of the RabbitMQ installed on this machine, if there is one. */
+    /** The {@code sbin} directory of the RabbitMQ installed on this machine (the newest, if several), if there is one. */
     static Optional<Path> installation() {
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/rabbitmq/lib"))) {
             return versions.filter(dir -> dir.getFileName().toString().startsWith("rabbitmq_server-"))
                 .map(dir -> dir.resolve("sbin"))
                 .filter(sbin -> Files.isExecutable(sbin.resolve("rabbitmq-server")))
-                .max(Comparator.naturalOrder());
+                .max(Comparator.comparing(RabbitCluster::version, Arrays::compare)); // 3.10 after 3.9
         }
         catch (IOException notInstalled) {
             return Optional.empty();
         }
+    }
+
+    /** {@code .../rabbitmq_server-3.10.8/sbin} → [3, 10, 8]. */
+    private static int[] version(Path sbin) {
+        String name = sbin.getParent().getFileName().toString();
+        return Stream.of(name.substring("rabbitmq_server-".length()).split("\\D+"))
+            .filter(part -> !part.isEmpty())
+            .mapToInt(Integer::parseInt)
+            .toArray();
     }
 
     /** Starts {@code size} nodes and joins the others to the first. */
