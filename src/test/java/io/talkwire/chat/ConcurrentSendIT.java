@@ -22,8 +22,9 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * 10 clients send 100 messages each at once into one room: seq 1..1000 without gap, everyone gets all, once. Sends
- * committed together keep their own outcome.
+ * 10 clients send 100 messages each at once into one room: seq 1..1000 without gap, everyone gets all, once, in
+ * {@code seq} order (the contract's order of a room's events, on one instance). Sends committed together keep their
+ * own outcome.
  */
 class ConcurrentSendIT extends IntegrationTest {
 
@@ -94,6 +95,7 @@ class ConcurrentSendIT extends IntegrationTest {
             }
             assertThat(inbox.drain(Duration.ofMillis(300))).noneMatch(e -> e.get("type").asString().equals("MESSAGE"));
             assertThat(received).containsExactlyInAnyOrderElementsOf(all);
+            assertThat(received).as("MESSAGE events in seq order").isSorted();
         }
         clients.forEach(StompTestClient::close);
     }
