@@ -4,19 +4,26 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The order in which an instance stops on SIGTERM, as {@link SmartLifecycle} phases (the highest stops first), in one
- * place. Spring Boot's own phases sit between them: the web server's graceful shutdown ({@code DEFAULT_PHASE - 1024},
- * requests in flight finish) and the web server itself ({@code DEFAULT_PHASE - 2048}).
+ * place. Between them stop Spring Boot's web server, first gracefully ({@code DEFAULT_PHASE - 1024}: no new
+ * connections, requests in flight finish), then for good ({@code DEFAULT_PHASE - 2048}: the WebSocket connections
+ * close). Spring's STOMP handlers and relay keep their phase, 0: they start before the web server and stop last.
  */
 public final class ShutdownOrder {
 
     /**
      * First, while every STOMP session is still open: the sends already read are committed, and their RECEIPTs and
-     * events go out; sends read from then on are refused with an ERROR event.
+     * events handed out; sends read from then on are refused.
      */
     public static final int SENDS = SmartLifecycle.DEFAULT_PHASE;
 
-    /** Then the STOMP side (the relay, the message handlers, the WebSocket sessions, closed with 1001). */
-    public static final int STOMP = SmartLifecycle.DEFAULT_PHASE - 512;
+    /**
+     * Then RabbitMQ's listener containers (the inbound queue, the links between instances): after the sends, so that
+     * the inbound messages committed meanwhile are still acknowledged on their channel.
+     */
+    public static final int LISTENERS = SmartLifecycle.DEFAULT_PHASE - 256;
+
+    /** Then every open session writes what it was handed (250 ms at most), before the web server closes them. */
+    public static final int SESSIONS_FLUSHED = SmartLifecycle.DEFAULT_PHASE - 512;
 
     /** Once the sessions are closed: their LEAVEs are published, the rest of the presence removed, the lease released. */
     public static final int PRESENCE = SmartLifecycle.DEFAULT_PHASE - 3072;

@@ -2,7 +2,7 @@ package io.talkwire.chat;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -62,10 +62,10 @@ class InboundQueue {
     private final ConfirmedPublisher deadLetters;
 
     /**
-     * Usernames as stored, by the name a message gave (" Alice " is alice): users are never renamed or deleted, so a
+     * The users found, by their one form ({@link UserService#normalize}): users are never renamed or deleted, so a
      * name once found stays right, and a bot's messages cost no look-up each. Names not found are not kept.
      */
-    private final Map<String, String> knownUsers = new ConcurrentHashMap<>();
+    private final Set<String> knownUsers = ConcurrentHashMap.newKeySet();
 
     /** Acknowledgements and dead-letter publishes only: never held up by the database. */
     private final ScheduledThreadPoolExecutor acks = scheduler("talkwire-inbound-acks");
@@ -165,26 +165,28 @@ class InboundQueue {
         if (inbound.clientMessageId() == null || inbound.clientMessageId().isEmpty()) {
             throw new Unusable("INVALID_CLIENT_MESSAGE_ID: clientMessageId is required (it keeps a redelivery from storing twice)");
         }
-        String username = knownUsers.get(inbound.username());
-        if (username == null) {
-            username = storedName(inbound.username())
-                .orElseThrow(() -> new Unusable("UNKNOWN_USER: no user '" + inbound.username() + "'"));
+        // as the user is stored (" Alice " is alice), or the commit would name nobody
+        String username;
+        try {
+            username = UserService.normalize(inbound.username());
+        }
+        catch (ResponseStatusException malformed) {
+            throw unknownUser(inbound.username()); // control characters: no such user either
+        }
+        if (!knownUsers.contains(username)) {
+            if (users.find(username).isEmpty()) {
+                throw unknownUser(inbound.username());
+            }
             if (knownUsers.size() >= MAX_KNOWN_USERS) {
                 knownUsers.clear(); // a cache: found again as needed
             }
-            knownUsers.put(inbound.username(), username);
+            knownUsers.add(username);
         }
-        // as the user is stored (" Alice " is alice), or the commit would name nobody
         return new Inbound(inbound.roomId(), username, inbound.content(), inbound.clientMessageId());
     }
 
-    private Optional<String> storedName(String username) {
-        try {
-            return users.find(username).map(UserService.User::username);
-        }
-        catch (ResponseStatusException malformed) {
-            return Optional.empty(); // control characters: no such user either
-        }
+    private static Unusable unknownUser(String username) {
+        return new Unusable("UNKNOWN_USER: no user '" + username + "'");
     }
 
     private void ack(Channel channel, long tag) {

@@ -37,8 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>
  * Worked off the committer's thread, in commit order, on a thread of its own that takes what is waiting as one batch:
  * one query for the batch's rooms that may notify anyone (none if no message of the batch is in a DIRECT room or holds
- * an '@'), then every notification of the batch published with one wait for RabbitMQ's confirms. While RabbitMQ is away, a batch is
- * tried {@value #ATTEMPTS} times, then dropped with a warning; the messages themselves are in history either way.
+ * an '@'), then every notification of the batch published with one wait for RabbitMQ's confirms. While PostgreSQL or
+ * RabbitMQ is away, each step is tried {@value #ATTEMPTS} times, then the batch is dropped with a warning; the messages
+ * themselves are in history either way.
  */
 @Component
 class Notifications {
@@ -95,59 +96,70 @@ class Notifications {
         batch.forEach(pending -> pending.done().complete(null));
     }
 
+    /** As {@link #find}, tried {@value #ATTEMPTS} times while PostgreSQL fails; then the batch notifies nobody. */
+    private List<Notification> recipients(Map<Long, List<ChatMessage>> byRoom) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return find(byRoom);
+            }
+            catch (DataAccessException ex) {
+                if (attempt == ATTEMPTS) {
+                    log.warn("Could not find whom to notify of the messages of {} rooms: {}", byRoom.size(), ex.getMessage());
+                    return List.of();
+                }
+                pause(attempt);
+            }
+        }
+    }
+
     /**
      * Whom to notify of a batch's messages, room by room in their order: their offline recipients, found with one query
      * for the whole batch (none if no message could notify anyone): every member of its DIRECT rooms, and the mentioned
      * members of its other rooms.
      */
-    private List<Notification> recipients(Map<Long, List<ChatMessage>> byRoom) {
+    private List<Notification> find(Map<Long, List<ChatMessage>> byRoom) {
         List<Notification> due = new ArrayList<>();
-        try {
-            if (direct.size() > MAX_KNOWN_ROOMS) {
-                direct.clear(); // a cache: read again as needed
+        if (direct.size() > MAX_KNOWN_ROOMS) {
+            direct.clear(); // a cache: read again as needed
+        }
+        Map<ChatMessage, Collection<List<String>>> mentionsOf = new LinkedHashMap<>();
+        Set<Long> directRooms = new HashSet<>();
+        List<Long> lookupRooms = new ArrayList<>();
+        List<String> lookupNames = new ArrayList<>();
+        byRoom.forEach((roomId, messages) -> {
+            boolean isDirect = direct.computeIfAbsent(roomId, this::isDirect);
+            if (isDirect) {
+                directRooms.add(roomId);
             }
-            Map<ChatMessage, Collection<List<String>>> mentionsOf = new LinkedHashMap<>();
-            Set<Long> directRooms = new HashSet<>();
-            List<Long> lookupRooms = new ArrayList<>();
-            List<String> lookupNames = new ArrayList<>();
-            byRoom.forEach((roomId, messages) -> {
-                boolean isDirect = direct.computeIfAbsent(roomId, this::isDirect);
-                if (isDirect) {
-                    directRooms.add(roomId);
-                }
-                Set<String> names = new HashSet<>();
-                for (ChatMessage message : messages) {
-                    Collection<List<String>> mentions = Mentions.find(message.content());
-                    mentionsOf.put(message, mentions);
-                    names.addAll(Mentions.lookups(mentions, message.sender()));
-                }
-                if (!isDirect) {
-                    names.forEach(name -> {
-                        lookupRooms.add(roomId);
-                        lookupNames.add(name);
-                    });
-                }
-            });
-            if (directRooms.isEmpty() && lookupRooms.isEmpty()) {
-                return due;
+            Set<String> names = new HashSet<>();
+            for (ChatMessage message : messages) {
+                Collection<List<String>> mentions = Mentions.find(message.content());
+                mentionsOf.put(message, mentions);
+                names.addAll(Mentions.lookups(mentions, message.sender()));
             }
-            Map<Long, Map<String, Boolean>> online = onlineMembers(directRooms, lookupRooms, lookupNames);
-            mentionsOf.forEach((message, mentions) -> {
-                Map<String, Boolean> roomOnline = online.getOrDefault(message.roomId(), Map.of());
-                boolean isDirect = directRooms.contains(message.roomId());
-                Set<String> members = new HashSet<>(roomOnline.keySet());
-                members.remove(message.sender());
-                Set<String> mentioned = Mentions.mentioned(mentions, message.sender(), members);
-                members.forEach(user -> {
-                    if (!roomOnline.get(user) && (isDirect || mentioned.contains(user))) {
-                        due.add(new Notification(user, message, mentioned.contains(user)));
-                    }
+            if (!isDirect) {
+                names.forEach(name -> {
+                    lookupRooms.add(roomId);
+                    lookupNames.add(name);
                 });
+            }
+        });
+        if (directRooms.isEmpty() && lookupRooms.isEmpty()) {
+            return due;
+        }
+        Map<Long, Map<String, Boolean>> online = onlineMembers(directRooms, lookupRooms, lookupNames);
+        mentionsOf.forEach((message, mentions) -> {
+            Map<String, Boolean> roomOnline = online.getOrDefault(message.roomId(), Map.of());
+            boolean isDirect = directRooms.contains(message.roomId());
+            Set<String> members = new HashSet<>(roomOnline.keySet());
+            members.remove(message.sender());
+            Set<String> mentioned = Mentions.mentioned(mentions, message.sender(), members);
+            members.forEach(user -> {
+                if (!roomOnline.get(user) && (isDirect || mentioned.contains(user))) {
+                    due.add(new Notification(user, message, mentioned.contains(user)));
+                }
             });
-        }
-        catch (DataAccessException ex) {
-            log.warn("Could not find whom to notify of the messages of {} rooms: {}", byRoom.size(), ex.getMessage());
-        }
+        });
         return due;
     }
 

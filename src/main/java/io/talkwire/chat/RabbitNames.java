@@ -1,11 +1,15 @@
 package io.talkwire.chat;
 
+import io.talkwire.ShutdownOrder;
+
 import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.core.TopicExchange;
+import org.springframework.amqp.rabbit.config.ContainerCustomizer;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -38,6 +42,12 @@ class RabbitNames {
      * quorum queues). Bots publish to the exchange {@value #INBOUND} (bound to the queue): permission to write to that
      * exchange alone is all a bot's RabbitMQ user needs.
      */
+    /** Listener containers stop after the group commit has drained ({@link ShutdownOrder#LISTENERS}). */
+    @Bean
+    ContainerCustomizer<SimpleMessageListenerContainer> listenersStopAfterTheSends() {
+        return container -> container.setPhase(ShutdownOrder.LISTENERS);
+    }
+
     @Bean
     Declarables talkwireRabbitNames() {
         Queue inbound = QueueBuilder.durable(INBOUND)

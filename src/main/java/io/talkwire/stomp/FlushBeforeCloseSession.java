@@ -16,10 +16,10 @@ import org.springframework.web.socket.handler.WebSocketSessionDecorator;
  * Writes a STOMP ERROR frame before closing. Spring closes a session right after handing over its ERROR frame, but
  * when another thread is still writing to the session (the CONNECTED frame, a MESSAGE), the ERROR is either still in
  * the buffer or being written by that thread, and a plain close drops it or cuts it off: the client sees the
- * connection end without knowing why. Here a protocol-error close, and the close of every session as the instance
- * stops (1001, "going away", right after the last RECEIPTs of its sends), waits until every frame handed over has
- * been written to the socket (flushing the buffer itself when nobody else is writing), for at most 250 ms (a client
- * that stops reading cannot hold the closing thread longer).
+ * connection end without knowing why. Here a protocol-error close waits until every frame handed over has been
+ * written to the socket (flushing the buffer itself when nobody else is writing), for at most 250 ms (a client that
+ * stops reading cannot hold the closing thread longer). {@link OpenSessions} waits on {@link #writing()} as the
+ * instance stops.
  */
 class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
 
@@ -44,11 +44,16 @@ class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
         super.sendMessage(message);
     }
 
+    /** Whether a frame handed over is still to be written to the open socket. */
+    boolean writing() {
+        return this.socket.written.get() < this.handedOver.get() && isOpen();
+    }
+
     @Override
     public void close(CloseStatus status) throws IOException {
-        if (CloseStatus.PROTOCOL_ERROR.equals(status) || CloseStatus.GOING_AWAY.equals(status)) {
+        if (CloseStatus.PROTOCOL_ERROR.equals(status)) {
             long deadline = System.nanoTime() + MAX_WAIT_NANOS;
-            while (this.socket.written.get() < this.handedOver.get() && isOpen() && System.nanoTime() < deadline) {
+            while (writing() && System.nanoTime() < deadline) {
                 if (getBufferSize() > 0 && getTimeSinceSendStarted() == 0) {
                     sendMessage(new PingMessage()); // nobody may be writing: flush the buffer from here
                 }

@@ -1,6 +1,5 @@
 package io.talkwire.stomp;
 
-import io.talkwire.ShutdownOrder;
 import io.talkwire.TalkwireProperties;
 import io.talkwire.presence.InstanceLease;
 
@@ -53,15 +52,6 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
         registry.addEndpoint("/ws").setAllowedOriginPatterns(origins);
         registry.addEndpoint("/ws-sockjs").setAllowedOriginPatterns(origins).withSockJS();
         registry.setErrorHandler(new StompErrorHandler());
-    }
-
-    /**
-     * The relay, the message handlers and the WebSocket sessions stop after the sends already read are committed, so
-     * that their RECEIPTs still reach the clients ({@link ShutdownOrder#STOMP}).
-     */
-    @Override
-    public Integer getPhase() {
-        return ShutdownOrder.STOMP;
     }
 
     @Override

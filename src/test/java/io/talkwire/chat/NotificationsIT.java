@@ -3,6 +3,12 @@ package io.talkwire.chat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import io.talkwire.Api;
 import io.talkwire.Api.User;
@@ -127,6 +133,63 @@ class NotificationsIT extends IntegrationTest {
             api.say(owner, direct, "fence");
             JsonNode fence = Api.parse(new String(receive(1).get(0).getBody()));
             assertThat(fence.get("preview").asString()).isEqualTo("fence");
+            assertThat(rabbit.receive(queue.getName())).isNull();
+        }
+    }
+
+    /**
+     * DIRECT messages and mentions sent at once, so that the notification thread takes them in batches that mix
+     * rooms of both kinds: each offline recipient gets one notification per message, and nobody online any.
+     */
+    @Test
+    void directMessagesAndMentionsSentAtOnceNotifyEachOfflineRecipientOnce() throws Exception {
+        Api api = api();
+        User alice = api.newUser("alice");
+        User bob = api.newUser("bob");
+        User owner = api.newUser("owner");
+        User carol = api.newUser("carol");
+        User dave = api.newUser("dave");
+        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        long room = api.createRoom(owner, "PUBLIC");
+        for (User member : List.of(carol, dave)) {
+            assertThat(api.put("/api/rooms/" + room + "/members/" + member.name(), member.token()).status()).isEqualTo(204);
+        }
+        for (User user : List.of(alice, bob, owner, carol, dave)) {
+            bind(user);
+        }
+        int each = 15;
+        Set<Long> directSeqs = ConcurrentHashMap.newKeySet();
+        Set<Long> mentionSeqs = ConcurrentHashMap.newKeySet();
+        try (StompTestClient daveClient = connect(dave);
+                ExecutorService senders = Executors.newFixedThreadPool(2 * each)) {
+            daveClient.subscribe("/topic/rooms." + room);
+            List<Future<?>> sent = new ArrayList<>();
+            for (int i = 0; i < each; i++) {
+                int n = i;
+                sent.add(senders.submit(() -> directSeqs.add(api.say(alice, direct, "direct " + n))));
+                sent.add(senders.submit(() -> mentionSeqs.add(api.say(owner, room, "@" + carol.name() + " @" + dave.name() + " " + n))));
+            }
+            for (Future<?> send : sent) {
+                send.get(30, TimeUnit.SECONDS);
+            }
+            // committed after all of them, so notified after all of them
+            api.say(alice, direct, "fence");
+            List<JsonNode> got = new ArrayList<>();
+            while (got.isEmpty() || !got.getLast().get("preview").asString().equals("fence")) {
+                got.add(Api.parse(new String(receive(1).getFirst().getBody())));
+            }
+            got.removeLast();
+            assertThat(got).filteredOn(n -> n.get("username").asString().equals(bob.name()))
+                .allMatch(n -> n.get("roomId").asLong() == direct && !n.get("mention").asBoolean())
+                .extracting(n -> n.get("seq").asLong())
+                .containsExactlyInAnyOrderElementsOf(directSeqs);
+            assertThat(got).filteredOn(n -> n.get("username").asString().equals(carol.name()))
+                .allMatch(n -> n.get("roomId").asLong() == room && n.get("mention").asBoolean())
+                .extracting(n -> n.get("seq").asLong())
+                .containsExactlyInAnyOrderElementsOf(mentionSeqs);
+            assertThat(got).as("notifications for someone online, or for a sender")
+                .extracting(n -> n.get("username").asString())
+                .containsOnly(bob.name(), carol.name());
             assertThat(rabbit.receive(queue.getName())).isNull();
         }
     }

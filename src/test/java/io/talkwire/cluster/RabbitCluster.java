@@ -64,8 +64,20 @@ final class RabbitCluster implements AutoCloseable {
             .toArray();
     }
 
-    /** Starts {@code size} nodes and joins the others to the first. */
+    /**
+     * Starts {@code size} nodes and joins the others to the first; a start that fails (a port taken meanwhile, a node
+     * slow to boot on a loaded machine) is cleaned up and tried once more with new names and ports.
+     */
     static RabbitCluster start(int size) throws IOException, InterruptedException {
+        try {
+            return tryStart(size);
+        }
+        catch (IllegalStateException firstFailure) {
+            return tryStart(size);
+        }
+    }
+
+    private static RabbitCluster tryStart(int size) throws IOException, InterruptedException {
         String run = UUID.randomUUID().toString().substring(0, 8);
         RabbitCluster cluster = new RabbitCluster(Path.of("target", "rabbit-cluster-" + run).toAbsolutePath());
         try {
@@ -92,10 +104,32 @@ final class RabbitCluster implements AutoCloseable {
             }
             return cluster;
         }
+        catch (IllegalStateException failed) {
+            String logs = cluster.logTails();
+            cluster.close();
+            throw new IllegalStateException(failed.getMessage() + logs, failed);
+        }
         catch (IOException | InterruptedException | RuntimeException failed) {
             cluster.close();
             throw failed;
         }
+    }
+
+    /** The last lines each node wrote to its console, for a failure's message (the files go with {@link #close}). */
+    private String logTails() {
+        StringBuilder tails = new StringBuilder();
+        for (Node node : nodes) {
+            Path log = base.resolve(node.name().substring(0, node.name().indexOf('@'))).resolve("server.log");
+            try {
+                List<String> lines = Files.readAllLines(log);
+                tails.append("\n--- ").append(node.name()).append(", last lines of server.log:\n")
+                    .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+            }
+            catch (IOException | UncheckedIOException ex) {
+                tails.append("\n--- ").append(node.name()).append(": no server.log (").append(ex.getMessage()).append(')');
+            }
+        }
+        return tails.toString();
     }
 
     List<Node> nodes() {

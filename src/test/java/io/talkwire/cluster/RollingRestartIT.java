@@ -94,20 +94,7 @@ class RollingRestartIT extends IntegrationTest {
 
             // A goes while SENDs wait for their RECEIPT; the reader's LEAVE comes from A itself, at once (a dead
             // instance's presence is only removed once its 20 s lease has run out)
-            // the SENDs A has read when the SIGTERM comes wait in their commit (the room's row is locked here) while
-            // A stops: they are committed once it is released, and their RECEIPTs must still reach their sessions
-            List<String> inFlight;
-            try (Connection lock = database.getConnection()) {
-                lock.setAutoCommit(false);
-                try (PreparedStatement rooms = lock.prepareStatement("SELECT id FROM rooms WHERE id = ? FOR UPDATE")) {
-                    rooms.setLong(1, room);
-                    rooms.executeQuery().close();
-                }
-                // every client's SEND waits, those of A's clients among them
-                inFlight = new ArrayList<>(sends.cutWhileInFlight(clients.size(), a::destroy));
-                Thread.sleep(1_000);
-                lock.rollback();
-            }
+            List<String> inFlight = new ArrayList<>(stopWhileCommitsWait(a, room, sends, clients.size()));
             assertExitsInTime(a);
             assertReceipted(inFlight, sends);
             watcher.next(e -> "LEAVE".equals(e.path("type").asString()) && reader.name().equals(e.path("user").asString()),
@@ -121,7 +108,7 @@ class RollingRestartIT extends IntegrationTest {
             // A comes back, then B goes: its clients move to A
             a = start(portA, "rolling-a2");
             awaitUp(portA);
-            List<String> inFlightAtB = sends.cutWhileInFlight(b::destroy);
+            List<String> inFlightAtB = stopWhileCommitsWait(b, room, sends, clients.size());
             assertExitsInTime(b);
             assertReceipted(inFlightAtB, sends);
             inFlight.addAll(inFlightAtB);
@@ -161,9 +148,41 @@ class RollingRestartIT extends IntegrationTest {
     }
 
     /**
-     * The SENDs in flight at a SIGTERM had been read by the stopping instance: it commits them before it closes their
-     * sessions, so each RECEIPT reaches its client on the connection it was sent on (a SEND read too late to commit
-     * would be refused with an ERROR event instead; the drain here takes far less than its 5 s).
+     * SIGTERM while a SEND of every client waits in its commit (the room's row is locked here), those sent to the
+     * stopping instance among them, each read by its instance 200 ms before; the lock goes a second after the SIGTERM,
+     * well into the instance's shutdown. Returns the receipt ids of those SENDs.
+     */
+    private List<String> stopWhileCommitsWait(Process process, long room, SendLog sends, int clients) throws Exception {
+        try (Connection lock = database.getConnection()) {
+            lock.setAutoCommit(false);
+            try (PreparedStatement rooms = lock.prepareStatement("SELECT id FROM rooms WHERE id = ? FOR UPDATE")) {
+                rooms.setLong(1, room);
+                rooms.executeQuery().close();
+            }
+            List<String> inFlight = sends.cutWhileInFlight(clients, () -> {
+                sleep(200);
+                process.destroy();
+            });
+            sleep(1_000);
+            lock.rollback();
+            return inFlight;
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * The SENDs in flight at a SIGTERM had been read by their instances: the stopping one commits them before it
+     * closes their sessions, so each RECEIPT reaches its client on the connection it was sent on (a SEND read too late
+     * to commit would be refused with an ERROR event instead; the drain here takes far less than its 5 s).
      */
     private static void assertReceipted(List<String> inFlight, SendLog sends) {
         assertThat(inFlight).as("SENDs in flight at the SIGTERM whose RECEIPT never came on their connection")
