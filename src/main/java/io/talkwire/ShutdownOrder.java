@@ -5,8 +5,8 @@ import org.springframework.context.SmartLifecycle;
 /**
  * The order in which an instance stops on SIGTERM, as {@link SmartLifecycle} phases (the highest stops first), in one
  * place. Between them stop Spring Boot's web server, first gracefully ({@code DEFAULT_PHASE - 1024}: no new
- * connections, requests in flight finish), then for good ({@code DEFAULT_PHASE - 2048}: the WebSocket connections
- * close). Spring's STOMP handlers and relay keep their phase, 0: they start before the web server and stop last.
+ * connections, requests in flight finish), then for good ({@code DEFAULT_PHASE - 2048}). Spring's STOMP handlers and
+ * relay keep their phase, 0: they start before the web server and stop last.
  */
 public final class ShutdownOrder {
 
@@ -22,7 +22,10 @@ public final class ShutdownOrder {
      */
     public static final int LISTENERS = SmartLifecycle.DEFAULT_PHASE - 256;
 
-    /** Then every open session writes what it was handed (250 ms at most), before the web server closes them. */
+    /**
+     * Then the frames on their way out are written (250 ms at most) and every STOMP session is closed (1001), before
+     * the web server stops taking connections.
+     */
     public static final int SESSIONS_FLUSHED = SmartLifecycle.DEFAULT_PHASE - 512;
 
     /** Once the sessions are closed: their LEAVEs are published, the rest of the presence removed, the lease released. */

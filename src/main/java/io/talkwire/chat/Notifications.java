@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -96,14 +99,18 @@ class Notifications {
         batch.forEach(pending -> pending.done().complete(null));
     }
 
-    /** As {@link #find}, tried {@value #ATTEMPTS} times while PostgreSQL fails; then the batch notifies nobody. */
+    /**
+     * As {@link #find}, tried {@value #ATTEMPTS} times while PostgreSQL is away; then, or at once for any other failure
+     * (which would only fail again), the batch notifies nobody.
+     */
     private List<Notification> recipients(Map<Long, List<ChatMessage>> byRoom) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return find(byRoom);
             }
             catch (DataAccessException ex) {
-                if (attempt == ATTEMPTS) {
+                if (attempt == ATTEMPTS || !(ex instanceof TransientDataAccessException
+                        || ex instanceof DataAccessResourceFailureException || ex instanceof RecoverableDataAccessException)) {
                     log.warn("Could not find whom to notify of the messages of {} rooms: {}", byRoom.size(), ex.getMessage());
                     return List.of();
                 }

@@ -42,12 +42,6 @@ class RabbitNames {
      * quorum queues). Bots publish to the exchange {@value #INBOUND} (bound to the queue): permission to write to that
      * exchange alone is all a bot's RabbitMQ user needs.
      */
-    /** Listener containers stop after the group commit has drained ({@link ShutdownOrder#LISTENERS}). */
-    @Bean
-    ContainerCustomizer<SimpleMessageListenerContainer> listenersStopAfterTheSends() {
-        return container -> container.setPhase(ShutdownOrder.LISTENERS);
-    }
-
     @Bean
     Declarables talkwireRabbitNames() {
         Queue inbound = QueueBuilder.durable(INBOUND)
@@ -62,5 +56,11 @@ class RabbitNames {
         DirectExchange forBots = new DirectExchange(INBOUND, true, false);
         return new Declarables(new TopicExchange(NOTIFICATIONS, true, false), inbound, dead, forBots,
                 BindingBuilder.bind(inbound).to(forBots).with(""));
+    }
+
+    /** Listener containers stop after the group commit has drained ({@link ShutdownOrder#LISTENERS}). */
+    @Bean
+    ContainerCustomizer<SimpleMessageListenerContainer> listenersStopAfterTheSends() {
+        return container -> container.setPhase(ShutdownOrder.LISTENERS);
     }
 }

@@ -39,11 +39,15 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     private final InstanceLease instance;
 
-    WebSocketConfig(RelayProperties relay, RabbitProperties rabbit, TalkwireProperties talkwire, InstanceLease instance) {
+    private final OpenSessions openSessions;
+
+    WebSocketConfig(RelayProperties relay, RabbitProperties rabbit, TalkwireProperties talkwire, InstanceLease instance,
+            OpenSessions openSessions) {
         this.relay = relay;
         this.rabbit = rabbit;
         this.talkwire = talkwire;
         this.instance = instance;
+        this.openSessions = openSessions;
     }
 
     @Override
@@ -106,7 +110,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     public void configureClientOutboundChannel(ChannelRegistration registration) {
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("client-outbound-");
         executor.setVirtualThreads(true);
-        registration.executor(executor).interceptors(new StaleDeliveryErrors(), new ExceptSessionHeader());
+        registration.executor(executor).interceptors(new StaleDeliveryErrors(), new ExceptSessionHeader(), openSessions);
     }
 
     @Override

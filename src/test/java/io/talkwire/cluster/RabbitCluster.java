@@ -73,7 +73,13 @@ final class RabbitCluster implements AutoCloseable {
             return tryStart(size);
         }
         catch (IllegalStateException firstFailure) {
-            return tryStart(size);
+            try {
+                return tryStart(size);
+            }
+            catch (IllegalStateException secondFailure) {
+                secondFailure.addSuppressed(firstFailure);
+                throw secondFailure;
+            }
         }
     }
 
