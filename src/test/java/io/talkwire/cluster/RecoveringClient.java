@@ -224,7 +224,8 @@ final class RecoveringClient {
         }
     }
 
-    private static void sleep(long millis) {
+    /** Thread.sleep, interruption turned into a failure (shared by the tests of this package). */
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         }

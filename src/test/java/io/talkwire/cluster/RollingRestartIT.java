@@ -160,22 +160,12 @@ class RollingRestartIT extends IntegrationTest {
                 rooms.executeQuery().close();
             }
             List<String> inFlight = sends.cutWhileInFlight(clients, () -> {
-                sleep(200);
+                RecoveringClient.sleep(200);
                 process.destroy();
             });
-            sleep(1_000);
+            RecoveringClient.sleep(1_000);
             lock.rollback();
             return inFlight;
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
         }
     }
 
