@@ -139,10 +139,10 @@ class InboundQueue {
     }
 
     /**
-     * Failures of the database's availability, which pass: retried. Anything else the database says (a constraint,
-     * bad data) would fail again, and the message is dead-lettered.
+     * Failures of the database's availability, which pass: retried (here, and by {@link Notifications}). Anything else
+     * the database says (a constraint, bad data) would fail again, and the message is dead-lettered.
      */
-    private static boolean mayPass(Throwable error) {
+    static boolean mayPass(Throwable error) {
         return error instanceof TransientDataAccessException || error instanceof DataAccessResourceFailureException
                 || error instanceof RecoverableDataAccessException || error instanceof TransactionException;
     }

@@ -24,9 +24,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.dao.DataAccessException;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.RecoverableDataAccessException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -109,8 +106,7 @@ class Notifications {
                 return find(byRoom);
             }
             catch (DataAccessException ex) {
-                if (attempt == ATTEMPTS || !(ex instanceof TransientDataAccessException
-                        || ex instanceof DataAccessResourceFailureException || ex instanceof RecoverableDataAccessException)) {
+                if (attempt == ATTEMPTS || !InboundQueue.mayPass(ex)) {
                     log.warn("Could not find whom to notify of the messages of {} rooms: {}", byRoom.size(), ex.getMessage());
                     return List.of();
                 }
