@@ -22,6 +22,9 @@ public final class ShutdownOrder {
      */
     public static final int LISTENERS = SmartLifecycle.DEFAULT_PHASE - 256;
 
+    /** Then the room frames that wait for an earlier message are written: nothing more arrives from the commits. */
+    public static final int WAITING_FRAMES = SmartLifecycle.DEFAULT_PHASE - 384;
+
     /**
      * Then the frames on their way out are written (250 ms at most) and every STOMP session is closed (1001), before
      * the web server stops taking connections.

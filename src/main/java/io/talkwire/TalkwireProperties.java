@@ -1,5 +1,6 @@
 package io.talkwire;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -11,10 +12,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param allowedOrigins origin patterns allowed for WebSocket handshakes and CORS
  * @param limits         what one client may do
  * @param fanout         how room events reach their subscribers
+ * @param orderWait      how long a room message waits on its way to a subscriber for an earlier one that has not
+ *                       arrived (committed on another instance at the same moment)
  */
 @ConfigurationProperties("talkwire")
 public record TalkwireProperties(@DefaultValue("http://localhost:*") List<String> allowedOrigins,
-        @DefaultValue Limits limits, @DefaultValue("broker") Fanout fanout) {
+        @DefaultValue Limits limits, @DefaultValue("broker") Fanout fanout,
+        @DefaultValue("1s") Duration orderWait) {
 
     /** {@code talkwire.fanout}; each mode is one implementation of the delivery package's {@code RoomDelivery}. */
     public enum Fanout {

@@ -184,7 +184,7 @@ class GroupCommit implements SmartLifecycle {
             }
             else {
                 ChatMessage committed = message.withSeq(seq);
-                events.publishEvent(new RoomEvent(committed.roomId(), new MessageEvent(committed)));
+                events.publishEvent(new RoomEvent(committed.roomId(), seq, new MessageEvent(committed)));
                 sends.committed();
                 pending.result().complete(new Appended(committed, true));
             }

@@ -31,7 +31,7 @@ class Broadcaster {
     @EventListener
     void on(RoomEvent event) {
         try {
-            delivery.publish(event.roomId(), json.writeValueAsBytes(event.payload()));
+            delivery.publish(event.roomId(), event.seq(), json.writeValueAsBytes(event.payload()));
         }
         catch (RuntimeException ex) {
             log.error("Could not publish an event of room {}; clients recover it over REST", event.roomId(), ex);

@@ -64,8 +64,10 @@ class BrokerDelivery implements RoomDelivery {
     }
 
     @Override
-    public void publish(long roomId, byte[] json) {
-        publisher.publish(roomId, () -> send(roomId, JSON, json));
+    public void publish(long roomId, long seq, byte[] json) {
+        AMQP.BasicProperties properties = seq == 0 ? JSON
+                : JSON.builder().headers(Map.of(RoomRoutes.SEQ_HEADER, seq)).build();
+        publisher.publish(roomId, () -> send(roomId, properties, json));
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +19,6 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.messaging.MessageChannel;
-import org.springframework.messaging.simp.broker.OrderedMessageChannelDecorator;
 import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.messaging.support.MessageBuilder;
@@ -33,8 +31,8 @@ import org.springframework.util.MimeTypeUtils;
  * ({@link InstanceLinks}), which writes it to its own subscribers. RabbitMQ thus carries one copy per instance instead
  * of one per subscriber, and each event is encoded once per instance instead of decoded and re-encoded per subscriber.
  *
- * <p>Each session's room frames go through a channel of its own that writes them one at a time, in order (the
- * outbound channel otherwise writes each frame on a thread of its own, and they may overtake one another).
+ * <p>The frames go to the outbound channel, where {@link RoomOrder} writes each subscription's frames one at a time,
+ * its messages in seq order (this instance's and other instances' events of a room arrive on different threads).
  */
 @Component
 @ConditionalOnProperty(name = "talkwire.fanout", havingValue = "instance")
@@ -70,9 +68,9 @@ class InstanceDelivery implements RoomDelivery {
      * is logged (other instances' clients recover over REST).
      */
     @Override
-    public void publish(long roomId, byte[] json) {
-        deliver(roomId, json, null);
-        toOtherInstances.publish(roomId, () -> publishToOtherInstances(roomId, json));
+    public void publish(long roomId, long seq, byte[] json) {
+        deliver(roomId, seq, json, null);
+        toOtherInstances.publish(roomId, () -> publishToOtherInstances(roomId, seq, json));
     }
 
     /**
@@ -81,14 +79,17 @@ class InstanceDelivery implements RoomDelivery {
      */
     @Override
     public void publishExcept(long roomId, byte[] json, String exceptSessionId) {
-        deliver(roomId, json, exceptSessionId);
-        toOtherInstances.publishIfIdle(() -> publishToOtherInstances(roomId, json));
+        deliver(roomId, 0, json, exceptSessionId);
+        toOtherInstances.publishIfIdle(() -> publishToOtherInstances(roomId, 0, json));
     }
 
     /** Returns whether it was published (the other instances' copy is what {@link OneThreadPublisher} times here). */
-    private boolean publishToOtherInstances(long roomId, byte[] json) {
+    private boolean publishToOtherInstances(long roomId, long seq, byte[] json) {
         MessageProperties properties = new MessageProperties();
         properties.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+        if (seq != 0) {
+            properties.setHeader(RoomRoutes.SEQ_HEADER, seq);
+        }
         try {
             rabbit.send(exchange, RoomRoutes.key(roomId), new Message(json, properties));
             return true;
@@ -110,8 +111,10 @@ class InstanceDelivery implements RoomDelivery {
     @RabbitListener(queues = "#{instanceLinks.queueName()}")
     void onEvent(Message message) {
         String routingKey = message.getMessageProperties().getReceivedRoutingKey();
+        long seq = message.getMessageProperties().getHeader(RoomRoutes.SEQ_HEADER) instanceof Number number
+                ? number.longValue() : 0;
         try {
-            deliver(Long.parseLong(routingKey.substring(RoomRoutes.KEY_PREFIX.length())), message.getBody(), null);
+            deliver(Long.parseLong(routingKey.substring(RoomRoutes.KEY_PREFIX.length())), seq, message.getBody(), null);
         }
         catch (NumberFormatException ex) {
             log.warn("Ignored an event with routing key {}", routingKey);
@@ -125,8 +128,7 @@ class InstanceDelivery implements RoomDelivery {
 
     @Override
     public void subscribed(String sessionId, String subscriptionId, long roomId) {
-        Session session = sessions.computeIfAbsent(sessionId, id -> new Session(id,
-                new OrderedMessageChannelDecorator(clientOutboundChannel, LogFactory.getLog(InstanceDelivery.class))));
+        Session session = sessions.computeIfAbsent(sessionId, Session::new);
         Subscriber subscriber = new Subscriber(session, subscriptionId);
         // one atomic step: a set emptied (and dropped) by a leaving subscriber at the same moment is never added to
         byRoom.compute(roomId, (id, subscribers) -> {
@@ -164,7 +166,7 @@ class InstanceDelivery implements RoomDelivery {
         });
     }
 
-    private void deliver(long roomId, byte[] json, @Nullable String exceptSessionId) {
+    private void deliver(long roomId, long seq, byte[] json, @Nullable String exceptSessionId) {
         Set<Subscriber> subscribers = byRoom.get(roomId);
         if (subscribers == null) {
             return;
@@ -182,23 +184,23 @@ class InstanceDelivery implements RoomDelivery {
             // counted per session: says nothing about other sessions or rooms
             frame.setMessageId(Long.toString(session.messageIds.incrementAndGet()));
             frame.setContentType(MimeTypeUtils.APPLICATION_JSON);
+            if (seq != 0) {
+                frame.setNativeHeader(RoomRoutes.SEQ_HEADER, Long.toString(seq));
+            }
             frame.setLeaveMutable(true);
-            session.frames.send(MessageBuilder.createMessage(json, frame.getMessageHeaders()));
+            clientOutboundChannel.send(MessageBuilder.createMessage(json, frame.getMessageHeaders()));
         }
     }
 
-    /** A session's room frames, written in order, and their message ids. */
+    /** A session with room subscriptions here, and the ids of its room frames. */
     private static final class Session {
 
         private final String id;
 
-        private final MessageChannel frames;
-
         private final AtomicLong messageIds = new AtomicLong();
 
-        Session(String id, MessageChannel frames) {
+        Session(String id) {
             this.id = id;
-            this.frames = frames;
         }
     }
 

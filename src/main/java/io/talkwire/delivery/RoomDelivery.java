@@ -10,9 +10,10 @@ interface RoomDelivery {
 
     /**
      * Delivers a committed event to every subscriber of the room on every instance, in the order of the calls: a
-     * room's messages are published by its committer thread, in seq order.
+     * room's messages are published by its committer thread, in seq order. {@code seq} is the seq of a {@code MESSAGE}
+     * event (0 for others), sent along as {@link RoomRoutes#SEQ_HEADER} for {@link RoomOrder}.
      */
-    void publish(long roomId, byte[] json);
+    void publish(long roomId, long seq, byte[] json);
 
     /**
      * Delivers an event that is not stored (TYPING) to every subscriber of the room on every instance except the

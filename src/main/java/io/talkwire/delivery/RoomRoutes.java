@@ -19,6 +19,12 @@ public final class RoomRoutes {
      */
     public static final String EXCEPT_SESSION_HEADER = "talkwire-except-session";
 
+    /**
+     * A header of a {@code MESSAGE} event, in AMQP and on the STOMP frame: the message's seq, the same as in its body.
+     * By it {@link RoomOrder} hands each subscriber a room's messages in seq order, whichever instance committed them.
+     */
+    public static final String SEQ_HEADER = "talkwire-seq";
+
     private RoomRoutes() {
     }
 

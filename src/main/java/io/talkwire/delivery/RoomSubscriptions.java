@@ -2,6 +2,7 @@ package io.talkwire.delivery;
 
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
@@ -30,15 +31,19 @@ public class RoomSubscriptions {
 
     private final RoomService rooms;
 
+    private final RoomOrder order;
+
     /** This instance's sessions that hold or held a room subscription. */
     private final Map<String, Held> sessions = new ConcurrentHashMap<>();
 
     private final Lock[] locks = IntStream.range(0, 64).mapToObj(i -> new ReentrantLock()).toArray(Lock[]::new);
 
-    RoomSubscriptions(PresenceService presence, RoomDelivery delivery, RoomService rooms, MeterRegistry meters) {
+    RoomSubscriptions(PresenceService presence, RoomDelivery delivery, RoomService rooms, RoomOrder order,
+            MeterRegistry meters) {
         this.presence = presence;
         this.delivery = delivery;
         this.rooms = rooms;
+        this.order = order;
         Gauge.builder("talkwire.subscriptions", sessions,
                     bySession -> bySession.values().stream().mapToInt(held -> held.live.size()).sum())
             .description("live room subscriptions (/topic/rooms.{id}) of this instance's STOMP sessions")
@@ -65,11 +70,14 @@ public class RoomSubscriptions {
         lock.lock();
         try {
             presence.subscribed(sessionId, subscriptionId, roomId, username);
-            if (!presence.isConnected(sessionId) || !rooms.canRead(roomId, username)) {
+            Optional<Long> lastSeq = presence.isConnected(sessionId) ? rooms.readableLastSeq(roomId, username)
+                    : Optional.empty();
+            if (lastSeq.isEmpty()) {
                 presence.unsubscribed(sessionId, subscriptionId);
                 return false;
             }
             sessions.computeIfAbsent(sessionId, id -> new Held(username)).live.put(subscriptionId, roomId);
+            order.subscribed(sessionId, subscriptionId, lastSeq.get());
             delivery.subscribed(sessionId, subscriptionId, roomId);
             return true;
         }
@@ -101,6 +109,7 @@ public class RoomSubscriptions {
                 return false;
             }
             delivery.unsubscribed(sessionId, subscriptionId, roomId);
+            order.ended(sessionId, subscriptionId);
             presence.unsubscribed(sessionId, subscriptionId);
             return true;
         }
@@ -125,6 +134,7 @@ public class RoomSubscriptions {
                     held.live.remove(subscriptionId);
                     held.revoked.add(subscriptionId);
                     delivery.revoke(sessionId, subscriptionId, roomId);
+                    order.ended(sessionId, subscriptionId);
                     presence.unsubscribed(sessionId, subscriptionId);
                 }
             }
@@ -143,6 +153,7 @@ public class RoomSubscriptions {
             if (held != null) {
                 delivery.disconnected(sessionId, Map.copyOf(held.live));
             }
+            order.disconnected(sessionId);
             presence.disconnected(sessionId);
         }
         finally {

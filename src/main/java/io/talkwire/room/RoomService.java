@@ -122,11 +122,16 @@ public class RoomService {
     }
 
     public boolean canRead(long roomId, String user) {
-        return jdbc.sql("SELECT count(*) FROM rooms r WHERE r.id = :id AND " + READABLE)
+        return readableLastSeq(roomId, user).isPresent();
+    }
+
+    /** The room's {@code lastSeq} if {@code user} may read it; empty otherwise. */
+    public Optional<Long> readableLastSeq(long roomId, String user) {
+        return jdbc.sql("SELECT r.last_seq FROM rooms r WHERE r.id = :id AND " + READABLE)
             .param("id", roomId)
             .param("user", user)
             .query(Long.class)
-            .single() > 0;
+            .optional();
     }
 
     /** 404 unless {@code user} may read (and so send to) the room. */

@@ -1,6 +1,7 @@
 package io.talkwire.stomp;
 
 import io.talkwire.TalkwireProperties;
+import io.talkwire.delivery.RoomOrder;
 import io.talkwire.presence.InstanceLease;
 
 import org.springframework.boot.amqp.autoconfigure.RabbitProperties;
@@ -41,13 +42,16 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
 
     private final OpenSessions openSessions;
 
+    private final RoomOrder roomOrder;
+
     WebSocketConfig(RelayProperties relay, RabbitProperties rabbit, TalkwireProperties talkwire, InstanceLease instance,
-            OpenSessions openSessions) {
+            OpenSessions openSessions, RoomOrder roomOrder) {
         this.relay = relay;
         this.rabbit = rabbit;
         this.talkwire = talkwire;
         this.instance = instance;
         this.openSessions = openSessions;
+        this.roomOrder = roomOrder;
     }
 
     @Override
@@ -104,13 +108,15 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     /**
      * A virtual thread per outgoing frame: a write blocked on a stuck client (until the send time or buffer limit
      * closes it) holds no pool thread that frames for everyone else wait on. Frames of one session that must keep
-     * their order are handed over one at a time (the relay's, with preserved publish order; instance fan-out's).
+     * their order are handed over one at a time: the relay's, with preserved publish order, and a room
+     * subscription's, by {@link RoomOrder}, which also puts its messages in seq order.
      */
     @Override
     public void configureClientOutboundChannel(ChannelRegistration registration) {
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("client-outbound-");
         executor.setVirtualThreads(true);
-        registration.executor(executor).interceptors(new StaleDeliveryErrors(), new ExceptSessionHeader(), openSessions);
+        registration.executor(executor).interceptors(new StaleDeliveryErrors(), new ExceptSessionHeader(), roomOrder,
+                openSessions);
     }
 
     @Override

@@ -15,7 +15,6 @@ import io.talkwire.Api;
 import io.talkwire.Api.User;
 import io.talkwire.IntegrationTest;
 import io.talkwire.StompTestClient;
-import io.talkwire.TestServices;
 import io.talkwire.StompTestClient.Inbox;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -23,9 +22,8 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * 10 clients send 100 messages each at once into one room: seq 1..1000 without gap, everyone gets all, once, and
- * with broker fan-out in {@code seq} order (the contract's order of a room's events, on one instance). Sends
- * committed together keep their own outcome.
+ * 10 clients send 100 messages each at once into one room: seq 1..1000 without gap, everyone gets all, once, in
+ * {@code seq} order (the contract's order of a room's events). Sends committed together keep their own outcome.
  */
 class ConcurrentSendIT extends IntegrationTest {
 
@@ -96,10 +94,7 @@ class ConcurrentSendIT extends IntegrationTest {
             }
             assertThat(inbox.drain(Duration.ofMillis(300))).noneMatch(e -> e.get("type").asString().equals("MESSAGE"));
             assertThat(received).containsExactlyInAnyOrderElementsOf(all);
-            if (TestServices.brokerFanout()) {
-                // instance fan-out has been seen to deliver one frame late (docs/testing.md, "Flaky tests")
-                assertThat(received).as("MESSAGE events in seq order").isSorted();
-            }
+            assertThat(received).as("MESSAGE events in seq order").isSorted();
         }
         clients.forEach(StompTestClient::close);
     }

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.LongStream;
 
 import io.talkwire.Api;
 import io.talkwire.Api.User;
@@ -22,6 +24,10 @@ import static org.awaitility.Awaitility.await;
 
 /** Two instances (A: the test's own, B: another context) on one RabbitMQ and one PostgreSQL are one chat. */
 class MultiInstanceIT extends IntegrationTest {
+
+    private static final int ORDER_CLIENTS = 6;
+
+    private static final int ORDER_MESSAGES = 100;
 
     private static TalkwireInstance b;
 
@@ -63,6 +69,49 @@ class MultiInstanceIT extends IntegrationTest {
                     .toList();
                 assertThat(contents).containsExactly("from A", "from B over REST");
             }
+        }
+    }
+
+    /**
+     * Senders on both instances send at once into one room: each instance publishes its own commits, and a subscriber
+     * on either instance still gets every message once, in seq order (RoomOrder holds one whose predecessor is still
+     * on its way from the other instance).
+     */
+    @Test
+    void messagesCommittedOnBothInstancesAtOnceReachEverySubscriberInSeqOrder() {
+        Api api = api();
+        User owner = api.newUser("owner");
+        long room = api.createRoom(owner, "PUBLIC");
+        String topic = "/topic/rooms." + room;
+        List<StompTestClient> clients = new ArrayList<>();
+        List<Inbox> inboxes = new ArrayList<>();
+        for (int c = 0; c < ORDER_CLIENTS; c++) {
+            User user = api.newUser("sender" + c);
+            StompTestClient client = c % 2 == 0 ? connect(user) : StompTestClient.connect(b.port(), user.token());
+            clients.add(client);
+            inboxes.add(client.subscribe(topic));
+        }
+        try {
+            List<CompletableFuture<Void>> receipts = new ArrayList<>();
+            for (int m = 0; m < ORDER_MESSAGES; m++) {
+                for (int c = 0; c < ORDER_CLIENTS; c++) {
+                    receipts.add(clients.get(c).send("/app/rooms." + room + ".send",
+                            "{\"content\":\"%d-%d\"}".formatted(c, m), "r-" + c + "-" + m));
+                }
+            }
+            StompTestClient.await(CompletableFuture.allOf(receipts.toArray(CompletableFuture[]::new)));
+
+            List<Long> all = LongStream.rangeClosed(1, ORDER_CLIENTS * ORDER_MESSAGES).boxed().toList();
+            for (Inbox inbox : inboxes) {
+                List<Long> received = new ArrayList<>();
+                while (received.size() < all.size()) {
+                    received.add(inbox.next("MESSAGE").get("seq").asLong());
+                }
+                assertThat(received).as("MESSAGE events in seq order").containsExactlyElementsOf(all);
+            }
+        }
+        finally {
+            clients.forEach(StompTestClient::close);
         }
     }
 

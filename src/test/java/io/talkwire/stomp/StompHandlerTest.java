@@ -2,6 +2,7 @@ package io.talkwire.stomp;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.List;
 
 import javax.crypto.spec.SecretKeySpec;
@@ -53,7 +54,8 @@ class StompHandlerTest {
     private final StompHandler handler = new StompHandler(
             NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null,
             REGISTRY, new SessionsPerUser(REGISTRY, "test-instance"), null, null,
-            new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5, 30, 20), Fanout.BROKER), sendsInFlight);
+            new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5, 30, 20), Fanout.BROKER,
+                    Duration.ofSeconds(1)), sendsInFlight);
 
     private final ExecutorSubscribableChannel channel = new ExecutorSubscribableChannel();
 
