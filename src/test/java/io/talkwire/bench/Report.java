@@ -44,19 +44,23 @@ final class Report {
 
     /** A row of Talkwire's figure against the baseline's, with their ratio when both are numbers. */
     void row(String label, Object talkwire, Object rabbit) {
-        String ratio = "-";
-        if (talkwire instanceof Number t && rabbit instanceof Number r && r.doubleValue() != 0) {
-            ratio = String.format("%.2fx", t.doubleValue() / r.doubleValue());
-        }
-        line("| " + label + " | " + talkwire + " | " + rabbit + " | " + ratio + " |");
+        line("| " + label + " | " + talkwire + " | " + rabbit + " | " + ratio(talkwire, rabbit) + " |");
     }
 
-    /** The median of {@code values} (the mean of the middle two when their number is even), rounded. */
+    /** Talkwire's figure over the baseline's, as {@code 1.23x}, when both are numbers; else {@code -}. */
+    static String ratio(Object talkwire, Object rabbit) {
+        if (talkwire instanceof Number t && rabbit instanceof Number r && r.doubleValue() != 0) {
+            return String.format("%.2fx", t.doubleValue() / r.doubleValue());
+        }
+        return "-";
+    }
+
     /** The median of one figure ({@code key}, a long) over a scenario's rounds. */
     static long median(List<Map<String, Object>> rounds, String key) {
         return median(rounds.stream().mapToLong(round -> (long) round.get(key)).toArray());
     }
 
+    /** The median of {@code values} (the mean of the middle two when their number is even), rounded. */
     static long median(long... values) {
         long[] sorted = values.clone();
         Arrays.sort(sorted);
