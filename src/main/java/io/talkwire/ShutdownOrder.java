@@ -22,7 +22,10 @@ public final class ShutdownOrder {
      */
     public static final int LISTENERS = SmartLifecycle.DEFAULT_PHASE - 256;
 
-    /** Then the room frames that wait for an earlier message are written: nothing more arrives from the commits. */
+    /**
+     * Then the room frames that wait for an earlier message are written, and nothing waits any more: this instance
+     * commits nothing more (other instances' events, in broker mode, still arrive until the relay stops).
+     */
     public static final int WAITING_FRAMES = SmartLifecycle.DEFAULT_PHASE - 384;
 
     /**

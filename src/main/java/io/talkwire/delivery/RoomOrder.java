@@ -3,9 +3,9 @@ package io.talkwire.delivery;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -49,7 +49,7 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
 
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().daemon().name("talkwire-room-order").factory());
 
     private final long waitNanos;
@@ -58,10 +58,12 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
 
     private final Counter late;
 
-    private volatile boolean running;
+    /** From the start: the web server, which starts first, may hand over frames before {@link #start}. */
+    private volatile boolean running = true;
 
     RoomOrder(TalkwireProperties properties, MeterRegistry meters) {
         this.waitNanos = properties.orderWait().toNanos();
+        this.timer.setRemoveOnCancelPolicy(true); // a wait that ends in time leaves nothing behind
         this.held = Counter.builder("talkwire.room.messages.held")
             .description("room messages that waited for an earlier one on their way to a subscriber")
             .register(meters);
@@ -71,9 +73,9 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
     }
 
     /** A room subscription began, its room at {@code lastSeq}: its frames are put in order from now on. */
-    void subscribed(String sessionId, String subscriptionId, long lastSeq) {
+    void subscribed(String sessionId, String subscriptionId, long roomId, long lastSeq) {
         sessions.computeIfAbsent(sessionId, id -> new Session())
-            .subscriptions.put(subscriptionId, new Sequence(lastSeq + 1));
+            .subscriptions.put(subscriptionId, new Sequence(RoomRoutes.TOPIC_PREFIX + roomId, lastSeq + 1));
     }
 
     /** A room subscription ended: what waits is dropped, and later frames are no longer put in order. */
@@ -105,8 +107,8 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
         }
         Session session = sessions.get(frame.getSessionId());
         Sequence sequence = session == null ? null : session.subscriptions.get(frame.getSubscriptionId());
-        if (sequence == null) {
-            return message;
+        if (sequence == null || !sequence.destination.equals(frame.getDestination())) {
+            return message; // not a room subscription, or its id's earlier subscription to another room
         }
         frame.setHeader(IN_ORDER_HEADER, Boolean.TRUE);
         sequence.arrived(session.out(channel), message, seq(frame));
@@ -128,7 +130,7 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
 
     /**
      * Before the sessions are closed, once the sends are committed: what waits is written, and from now on nothing
-     * waits.
+     * waits (in broker mode other instances' events still arrive until the relay stops).
      */
     @Override
     public void stop() {
@@ -198,6 +200,9 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
     /** One subscription's place in its room's messages. */
     private final class Sequence {
 
+        /** The room's topic: the frames of an earlier subscription with the same id, to another room, are not its. */
+        private final String destination;
+
         /** The seq expected next. */
         private long next;
 
@@ -217,7 +222,8 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
 
         private boolean dropped;
 
-        Sequence(long next) {
+        Sequence(String destination, long next) {
+            this.destination = destination;
             this.next = next;
         }
 
@@ -233,11 +239,11 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
                 return;
             }
             if (waiting == null || waiting.isEmpty()) {
-                if (!message || !running) {
+                if (!message) {
                     out.send(frame);
                     return;
                 }
-                if (seq == next) {
+                if (seq == next || !running) {
                     next = seq + 1;
                     highest = Math.max(highest, seq);
                     out.send(frame);
@@ -259,7 +265,18 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
             waiting.add(new Waiting(message ? seq : highest, message, arrivals++, frame));
             release();
             if (!waiting.isEmpty() && timeout == null) {
-                timeout = timer.schedule(this::expire, waitNanos, TimeUnit.NANOSECONDS);
+                expireIn(waitNanos);
+            }
+        }
+
+        /** The timer gone (the instance stopping): at once. */
+        private void expireIn(long nanos) {
+            try {
+                timeout = timer.schedule(this::expire, nanos, TimeUnit.NANOSECONDS);
+            }
+            catch (RejectedExecutionException stopped) {
+                next = Math.max(next, highest + 1);
+                release();
             }
         }
 
@@ -295,7 +312,7 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
             }
             long waited = System.nanoTime() - blockedSince;
             if (running && waited < waitNanos) {
-                timeout = timer.schedule(this::expire, waitNanos - waited, TimeUnit.NANOSECONDS);
+                expireIn(waitNanos - waited);
                 return;
             }
             next = Math.max(next, highest + 1);

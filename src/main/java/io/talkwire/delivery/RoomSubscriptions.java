@@ -77,7 +77,7 @@ public class RoomSubscriptions {
                 return false;
             }
             sessions.computeIfAbsent(sessionId, id -> new Held(username)).live.put(subscriptionId, roomId);
-            order.subscribed(sessionId, subscriptionId, lastSeq.get());
+            order.subscribed(sessionId, subscriptionId, roomId, lastSeq.get());
             delivery.subscribed(sessionId, subscriptionId, roomId);
             return true;
         }

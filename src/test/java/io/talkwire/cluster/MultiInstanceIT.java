@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.LongStream;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.talkwire.Api;
 import io.talkwire.Api.User;
 import io.talkwire.IntegrationTest;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+
+import org.springframework.beans.factory.annotation.Autowired;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -30,6 +33,9 @@ class MultiInstanceIT extends IntegrationTest {
     private static final int ORDER_MESSAGES = 100;
 
     private static TalkwireInstance b;
+
+    @Autowired
+    private MeterRegistry meters;
 
     @BeforeAll
     static void startSecondInstance() {
@@ -91,6 +97,8 @@ class MultiInstanceIT extends IntegrationTest {
             clients.add(client);
             inboxes.add(client.subscribe(topic));
         }
+        double held = counted("talkwire.room.messages.held");
+        double late = counted("talkwire.room.messages.late");
         try {
             List<CompletableFuture<Void>> receipts = new ArrayList<>();
             for (int m = 0; m < ORDER_MESSAGES; m++) {
@@ -109,6 +117,9 @@ class MultiInstanceIT extends IntegrationTest {
                 }
                 assertThat(received).as("MESSAGE events in seq order").containsExactlyElementsOf(all);
             }
+            // they did arrive the other way round, and none arrived after its wait was over
+            assertThat(counted("talkwire.room.messages.held")).isGreaterThan(held);
+            assertThat(counted("talkwire.room.messages.late")).isEqualTo(late);
         }
         finally {
             clients.forEach(StompTestClient::close);
@@ -211,6 +222,11 @@ class MultiInstanceIT extends IntegrationTest {
     }
 
     /** Every event up to and including both fence messages, in whichever order they come. */
+    /** A counter of both instances, summed. */
+    private double counted(String counter) {
+        return meters.get(counter).counter().count() + b.bean(MeterRegistry.class).get(counter).counter().count();
+    }
+
     private static List<JsonNode> untilBoth(Inbox inbox, String fence, String otherFence) {
         Set<String> waiting = new HashSet<>(Set.of(fence, otherFence));
         List<JsonNode> events = new ArrayList<>();

@@ -3,7 +3,12 @@ package io.talkwire.delivery;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.LongStream;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.talkwire.TalkwireProperties;
@@ -13,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.messaging.simp.broker.OrderedMessageChannelDecorator;
 import org.springframework.messaging.simp.stomp.StompCommand;
 import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
@@ -28,7 +34,9 @@ import static org.awaitility.Awaitility.await;
  */
 class RoomOrderTest {
 
-    private static final Duration WAIT = Duration.ofMillis(200);
+    private static final Duration WAIT = Duration.ofMillis(400);
+
+    private static final long ROOM = 1;
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
@@ -58,7 +66,7 @@ class RoomOrderTest {
 
     @Test
     void messagesInOrderAreWrittenAtOnce() {
-        order.subscribed("s1", "sub", 4);
+        order.subscribed("s1", "sub", ROOM, 4);
         send("s1", "sub", 5, "m5");
         send("s1", "sub", 0, "join");
         send("s1", "sub", 6, "m6");
@@ -68,7 +76,7 @@ class RoomOrderTest {
 
     @Test
     void aMessageWaitsForTheOneBeforeItAndSoDoesWhatArrivesAfterIt() {
-        order.subscribed("s1", "sub", 0);
+        order.subscribed("s1", "sub", ROOM, 0);
         send("s1", "sub", 2, "m2");
         send("s1", "sub", 0, "join after m2");
         send("s1", "sub", 4, "m4");
@@ -87,9 +95,9 @@ class RoomOrderTest {
 
     @Test
     void eachSubscriptionHasItsOwnSequence() {
-        order.subscribed("s1", "a", 10);
-        order.subscribed("s1", "b", 0);
-        order.subscribed("s2", "a", 0);
+        order.subscribed("s1", "a", ROOM, 10);
+        order.subscribed("s1", "b", ROOM, 0);
+        order.subscribed("s2", "a", ROOM, 0);
         send("s1", "a", 12, "a12");
         send("s1", "b", 1, "b1");
         send("s2", "a", 1, "other session");
@@ -99,7 +107,7 @@ class RoomOrderTest {
 
     @Test
     void pastItsWaitWhatWaitsIsWrittenAndAMessageArrivingLaterIsWrittenLate() {
-        order.subscribed("s1", "sub", 0);
+        order.subscribed("s1", "sub", ROOM, 0);
         send("s1", "sub", 2, "m2");
         send("s1", "sub", 3, "m3");
 
@@ -114,12 +122,12 @@ class RoomOrderTest {
 
     @Test
     void theWaitCountsFromTheLastMessageThatCameInOrder() throws InterruptedException {
-        order.subscribed("s1", "sub", 0);
+        order.subscribed("s1", "sub", ROOM, 0);
         send("s1", "sub", 2, "m2");
         Thread.sleep(WAIT.toMillis() * 3 / 4);
         send("s1", "sub", 4, "m4");
         send("s1", "sub", 1, "m1");
-        Thread.sleep(WAIT.toMillis() * 3 / 4);
+        Thread.sleep(WAIT.toMillis() / 2); // 1.25 waits after m2 began to wait, half a wait after m4 did
         send("s1", "sub", 3, "m3");
 
         assertThat(written).containsExactly("sub m1", "sub m2", "sub m3", "sub m4");
@@ -127,8 +135,8 @@ class RoomOrderTest {
 
     @Test
     void anEndedSubscriptionDropsWhatWaitsAndItsLaterFramesPassAsTheyAre() throws InterruptedException {
-        order.subscribed("s1", "sub", 0);
-        order.subscribed("s1", "other", 0);
+        order.subscribed("s1", "sub", ROOM, 0);
+        order.subscribed("s1", "other", ROOM, 0);
         send("s1", "sub", 2, "waits");
         send("s1", "other", 2, "waits too");
         order.ended("s1", "sub");
@@ -141,8 +149,53 @@ class RoomOrderTest {
     }
 
     @Test
+    void framesOfAnEarlierSubscriptionWithTheSameIdToAnotherRoomPassAsTheyAre() {
+        order.subscribed("s1", "sub", ROOM, 0);
+        send(outbound, "s1", "sub", 2, 90, "m90 of room 2, still on its way");
+        send("s1", "sub", 1, "m1");
+
+        assertThat(written).containsExactly("sub m90 of room 2, still on its way", "sub m1");
+        assertThat(meters.counter(RoomOrder.LATE).count()).isZero();
+    }
+
+    /**
+     * As the outbound channel writes: each frame on a thread of its own. The frames of one subscription still reach
+     * the writer one at a time, in order, and two sessions' frames do not wait for each other.
+     */
+    @Test
+    void onAChannelThatWritesEachFrameOnAThreadOfItsOwnTheOrderHolds() {
+        SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("outbound-");
+        threads.setVirtualThreads(true);
+        ExecutorSubscribableChannel async = new ExecutorSubscribableChannel(threads);
+        async.addInterceptor(order);
+        OrderedMessageChannelDecorator.configureInterceptor(async, true);
+        Map<String, List<Long>> bySession = new ConcurrentHashMap<>();
+        async.subscribe(message -> {
+            StompHeaderAccessor frame = StompHeaderAccessor.wrap(message);
+            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(20_000)); // writes take their time
+            bySession.computeIfAbsent(frame.getSessionId(), id -> new CopyOnWriteArrayList<>())
+                .add(Long.parseLong(frame.getFirstNativeHeader(RoomRoutes.SEQ_HEADER)));
+        });
+        order.subscribed("s1", "sub", ROOM, 0);
+        order.subscribed("s2", "sub", ROOM, 0);
+        int messages = 2_000;
+        for (long seq = 1; seq <= messages; seq += 2) {
+            for (String session : List.of("s1", "s2")) {
+                send(async, session, "sub", ROOM, seq + 1, "later"); // each pair the other way round
+                send(async, session, "sub", ROOM, seq, "earlier");
+            }
+        }
+
+        List<Long> all = LongStream.rangeClosed(1, messages).boxed().toList();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(bySession.get("s1")).containsExactlyElementsOf(all);
+            assertThat(bySession.get("s2")).containsExactlyElementsOf(all);
+        });
+    }
+
+    @Test
     void onShutdownWhatWaitsIsWrittenAndNothingWaitsAnyMore() {
-        order.subscribed("s1", "sub", 0);
+        order.subscribed("s1", "sub", ROOM, 0);
         send("s1", "sub", 3, "m3");
         send("s1", "sub", 2, "m2");
         order.stop();
@@ -152,10 +205,15 @@ class RoomOrderTest {
     }
 
     private void send(String sessionId, String subscriptionId, long seq, String body) {
+        send(outbound, sessionId, subscriptionId, ROOM, seq, body);
+    }
+
+    private static void send(ExecutorSubscribableChannel outbound, String sessionId, String subscriptionId, long room,
+            long seq, String body) {
         StompHeaderAccessor frame = StompHeaderAccessor.create(StompCommand.MESSAGE);
         frame.setSessionId(sessionId);
         frame.setSubscriptionId(subscriptionId);
-        frame.setDestination("/topic/rooms.1");
+        frame.setDestination("/topic/rooms." + room);
         if (seq > 0) {
             frame.setNativeHeader(RoomRoutes.SEQ_HEADER, Long.toString(seq));
         }
