@@ -1,6 +1,7 @@
 package io.talkwire.chat;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,14 +32,24 @@ final class ConfirmedPublisher implements AutoCloseable {
     /** Throws if the broker could not be reached or did not confirm in time; the caller decides what that means. */
     synchronized void publish(String exchange, String routingKey, byte[] json, Map<String, Object> headers)
             throws IOException {
+        publishAll(exchange, List.of(new Outgoing(routingKey, json, headers)));
+    }
+
+    /**
+     * Publishes each, then waits once for RabbitMQ to confirm them all: one round trip for many messages. Throws as
+     * {@link #publish} does; then none of them is known to be taken.
+     */
+    synchronized void publishAll(String exchange, List<Outgoing> messages) throws IOException {
         try {
             Channel open = channel();
-            AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
-                .contentType("application/json")
-                .deliveryMode(2)
-                .headers(headers.isEmpty() ? null : headers)
-                .build();
-            open.basicPublish(exchange, routingKey, properties, json);
+            for (Outgoing message : messages) {
+                AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                    .contentType("application/json")
+                    .deliveryMode(2)
+                    .headers(message.headers().isEmpty() ? null : message.headers())
+                    .build();
+                open.basicPublish(exchange, message.routingKey(), properties, message.json());
+            }
             open.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MILLIS);
         }
         catch (IOException | TimeoutException | RuntimeException ex) {
@@ -50,6 +61,10 @@ final class ConfirmedPublisher implements AutoCloseable {
             close();
             throw new IOException("interrupted while waiting for RabbitMQ's confirm", ex);
         }
+    }
+
+    /** One persistent JSON message to publish. */
+    record Outgoing(String routingKey, byte[] json, Map<String, Object> headers) {
     }
 
     private Channel channel() throws IOException {

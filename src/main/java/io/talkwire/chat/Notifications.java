@@ -11,14 +11,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import io.talkwire.BatchWorker;
 import io.talkwire.chat.ChatEvents.MessageEvent;
-import io.talkwire.chat.PipelinedPublisher.Outgoing;
+import io.talkwire.chat.ConfirmedPublisher.Outgoing;
 import io.talkwire.room.RoomEvent;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
@@ -40,10 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>
  * Worked off the committer's thread, in commit order, on a thread of its own that takes what is waiting as one batch:
  * one query for the batch's rooms that may notify anyone (none if no message of the batch is in a DIRECT room or holds
- * an '@'), then every notification of the batch published. RabbitMQ's confirms are not waited for: they come while
- * later batches are published, and what is not confirmed is published again ({@link PipelinedPublisher}; every second,
- * if nothing else is published). While PostgreSQL is away, the query is tried {@value #ATTEMPTS} times, then the batch
- * is dropped with a warning; the messages themselves are in history either way.
+ * an '@'), then every notification of the batch published with one wait for RabbitMQ's confirms. While PostgreSQL or
+ * RabbitMQ is away, each step is tried {@value #ATTEMPTS} times, then the batch is dropped with a warning; the messages
+ * themselves are in history either way.
  */
 @Component
 class Notifications {
@@ -64,33 +60,19 @@ class Notifications {
 
     private final JsonMapper json;
 
-    private final PipelinedPublisher publisher;
-
-    /** Publishes again what RabbitMQ did not confirm, when no batch comes to do it. */
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("talkwire-notification-retries").factory());
+    private final ConfirmedPublisher publisher;
 
     /** Room id → whether it is a DIRECT room (kinds never change). */
     private final Map<Long, Boolean> direct = new ConcurrentHashMap<>();
 
-    /** One thread, in commit order: a batch's notifications are published together. */
+    /** One thread, in commit order: a batch's notifications are published together, with one wait for confirms. */
     private final BatchWorker<Pending> thread = new BatchWorker<>("talkwire-notifications", 1, MAX_BATCH, this::notifyBatch,
             Pending::done);
 
     Notifications(JdbcClient jdbc, JsonMapper json, ConnectionFactory connectionFactory) {
         this.jdbc = jdbc;
         this.json = json;
-        this.publisher = new PipelinedPublisher(connectionFactory, RabbitNames.NOTIFICATIONS);
-        retries.scheduleWithFixedDelay(this::retry, 1, 1, TimeUnit.SECONDS);
-    }
-
-    private void retry() {
-        try {
-            publisher.retry();
-        }
-        catch (IOException ex) {
-            log.debug("Could not publish notifications again yet: {}", ex.getMessage());
-        }
+        this.publisher = new ConfirmedPublisher(connectionFactory);
     }
 
     /** Never throws: the message is committed, and its committer goes on with the rest of its batch. */
@@ -220,14 +202,21 @@ class Notifications {
             return;
         }
         List<Outgoing> messages = due.stream()
-            .map(n -> new Outgoing("user." + n.username(), json.writeValueAsBytes(n)))
+            .map(n -> new Outgoing("user." + n.username(), json.writeValueAsBytes(n), Map.of()))
             .toList();
-        try {
-            publisher.publish(messages);
-        }
-        catch (IOException ex) {
-            log.warn("Could not publish {} notifications yet (RabbitMQ away?), trying again: {}", due.size(),
-                    ex.getMessage());
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                publisher.publishAll(RabbitNames.NOTIFICATIONS, messages);
+                return;
+            }
+            catch (IOException ex) {
+                if (attempt == ATTEMPTS) {
+                    log.warn("Dropped {} notifications, the first for {} of message {} of room {}: {}", due.size(),
+                            due.getFirst().username(), due.getFirst().seq(), due.getFirst().roomId(), ex.getMessage());
+                    return;
+                }
+                pause(attempt);
+            }
         }
     }
 
@@ -240,16 +229,10 @@ class Notifications {
         }
     }
 
-    /** Publishes what is still waiting, and waits for its confirms, for a few seconds at most. */
+    /** Publishes what is still waiting, for a few seconds at most. */
     @PreDestroy
     void stop() {
         thread.stop();
-        retries.shutdownNow();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PipelinedPublisher.CONFIRM_TIMEOUT_MILLIS);
-        while (publisher.unsettled() > 0 && System.nanoTime() < deadline) {
-            retry();
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
         publisher.close();
     }
 
