@@ -32,12 +32,14 @@ import org.springframework.stereotype.Component;
  * events in ascending seq ({@link RoomRoutes#SEQ_HEADER}). A room's messages committed on one instance arrive in
  * order; those of two instances may arrive the other way round (each instance publishes its own). A message whose
  * predecessor has not arrived waits for it, {@code talkwire.order-wait} at most (1 s by default), and so do the frames
- * that arrive after it. Past that wait, the waiting frames are written, and a message that then arrives below them is
- * written at once, out of order (counted in {@value #LATE}): its publish failed, or its subscription began after it
- * was published.
+ * that arrive after it; the wait starts again each time a message comes in order. Past it, the waiting frames are
+ * written, and a message that then arrives below them (its publish slower than the wait) is written at once, out of
+ * order (counted in {@value #LATE}). A message that never comes (a failed publish, or one published before the
+ * subscription's queue was bound) only makes the next one wait.
  *
- * <p>A subscription's sequence starts after the room's last message when it began. Other events (JOIN, an edit) carry no seq:
- * they keep their place after the messages that arrived before them. A subscription that ends drops what waits.
+ * <p>A subscription's sequence starts after the room's last message when it began. Other events (JOIN, an edit) carry
+ * no seq: they keep their place after the messages that arrived before them. A subscription that ends drops what
+ * waits.
  */
 @Component
 public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
