@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -53,7 +54,28 @@ class SecurityConfig {
 
     private static final Logger log = LoggerFactory.getLogger(SecurityConfig.class);
 
+    /**
+     * The WebSocket handshakes ({@code /ws}, and SockJS's requests under {@code /ws-sockjs}) carry no credentials:
+     * StompHandler authenticates the CONNECT frame that follows. Their chain keeps the firewall and the security headers
+     * and leaves out what only REST needs (a bearer token filter, the security context, request cache, anonymous user,
+     * logout, authorization), which would otherwise run for every connecting client.
+     */
     @Bean
+    @Order(1)
+    SecurityFilterChain webSocketHandshakes(HttpSecurity http) {
+        return http
+            .securityMatcher("/ws", "/ws/**", "/ws-sockjs", "/ws-sockjs/**")
+            .csrf(csrf -> csrf.disable())
+            .securityContext(context -> context.disable())
+            .sessionManagement(session -> session.disable())
+            .requestCache(cache -> cache.disable())
+            .anonymous(anonymous -> anonymous.disable())
+            .logout(logout -> logout.disable())
+            .build();
+    }
+
+    @Bean
+    @Order(2)
     SecurityFilterChain securityFilterChain(HttpSecurity http, AuthenticationEntryPoint problemEntryPoint) {
         return http
             .csrf(csrf -> csrf.disable())
@@ -62,7 +84,7 @@ class SecurityConfig {
             .authorizeHttpRequests(requests -> requests
                 .requestMatchers(HttpMethod.POST, "/api/auth/signup", "/api/auth/login", "/api/auth/refresh").permitAll()
                 .requestMatchers("/api/**").authenticated()
-                // the WebSocket endpoints authenticate the STOMP CONNECT frame instead (StompHandler)
+                // the page, /actuator (health and prometheus only) and the API description
                 .anyRequest().permitAll())
             .oauth2ResourceServer(resourceServer -> resourceServer
                 .bearerTokenResolver(bearerTokens())
