@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -46,8 +47,8 @@ import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * REST security: stateless bearer tokens checked by Spring Security's resource server. The same
- * {@link JwtDecoder} authenticates STOMP CONNECT frames.
+ * HTTP security: REST takes stateless bearer tokens checked by Spring Security's resource server, and the same
+ * {@link JwtDecoder} authenticates STOMP CONNECT frames; the WebSocket handshakes have a chain of their own.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfig {
@@ -56,9 +57,10 @@ class SecurityConfig {
 
     /**
      * The WebSocket handshakes ({@code /ws}, and SockJS's requests under {@code /ws-sockjs}) carry no credentials:
-     * StompHandler authenticates the CONNECT frame that follows. Their chain keeps the firewall and the security headers
-     * and leaves out what only REST needs (a bearer token filter, the security context, request cache, anonymous user,
-     * logout, authorization), which would otherwise run for every connecting client.
+     * StompHandler authenticates the CONNECT frame that follows (a bearer header on the handshake is ignored). Their
+     * chain keeps the firewall (it runs before any chain) and the security headers, and leaves out what only REST needs
+     * (bearer tokens, security context, request cache, anonymous user, logout, CORS, authorization), which would
+     * otherwise run for every connecting client. SockJS answers its own CORS requests with the allowed origins.
      */
     @Bean
     @Order(1)
@@ -71,7 +73,19 @@ class SecurityConfig {
             .requestCache(cache -> cache.disable())
             .anonymous(anonymous -> anonymous.disable())
             .logout(logout -> logout.disable())
+            .cors(cors -> cors.disable())
+            .servletApi(servletApi -> servletApi.disable())
+            .exceptionHandling(exceptions -> exceptions.disable())
             .build();
+    }
+
+    /**
+     * No observation of each filter of each request (a WebSocket handshake too): a cost on every one, and no metric of
+     * ours (http.server.requests covers requests); authentications and authorizations are still observed.
+     */
+    @Bean
+    SecurityObservationSettings securityObservationSettings() {
+        return SecurityObservationSettings.withDefaults().shouldObserveRequests(false).build();
     }
 
     @Bean

@@ -56,10 +56,11 @@ class ChatStompController {
 
     @MessageMapping("rooms.{roomId}.send")
     void send(@DestinationVariable long roomId, Message<byte[]> frame) {
-        chat.send(roomId, sender(frame), parse(frame.getPayload())).whenComplete((appended, error) -> {
+        String sender = sender(frame);
+        chat.send(roomId, sender, parse(frame.getPayload())).whenComplete((appended, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                failed(cause instanceof Exception ex ? ex : new IllegalStateException(cause), frame);
+                refused(cause instanceof Exception ex ? ex : new IllegalStateException(cause), frame, sender);
             }
             else {
                 receipts.answer(StompHeaderAccessor.wrap(frame)); // only after the commit
@@ -70,6 +71,13 @@ class ChatStompController {
     /** The failed send's own session hears why on /user/queue/errors; the connection stays open. */
     @MessageExceptionHandler
     void failed(Exception ex, Message<byte[]> frame) {
+        Principal user = SimpMessageHeaderAccessor.getUser(frame.getHeaders());
+        if (user != null) { // there always is one (StompHandler)
+            refused(ex, frame, user.getName());
+        }
+    }
+
+    private void refused(Exception ex, Message<byte[]> frame, String sender) {
         ErrorEvent error = switch (ex) {
             case SendRejectedException rejected -> event(rejected.code(), rejected.getReason(), frame);
             case DataAccessException unavailable -> unavailable(unavailable, frame);
@@ -83,7 +91,7 @@ class ChatStompController {
         SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
         headers.setSessionId(SimpMessageHeaderAccessor.getSessionId(frame.getHeaders()));
         headers.setLeaveMutable(true);
-        template.convertAndSendToUser(sender(frame), "/queue/errors", error, headers.getMessageHeaders());
+        template.convertAndSendToUser(sender, "/queue/errors", error, headers.getMessageHeaders());
     }
 
     /**
