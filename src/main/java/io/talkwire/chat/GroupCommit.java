@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.talkwire.BatchWorker;
 import io.talkwire.ShutdownOrder;
+import io.talkwire.ShutdownStep;
 import io.talkwire.chat.ChatEvents.MessageEvent;
 import io.talkwire.chat.MessageStore.Appended;
 import io.talkwire.room.RoomEvent;
@@ -26,7 +27,6 @@ import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.TransientDataAccessException;
@@ -43,7 +43,7 @@ import org.springframework.stereotype.Component;
  * retried alone, so one bad send never fails the others.
  */
 @Component
-class GroupCommit implements SmartLifecycle {
+class GroupCommit extends ShutdownStep {
 
     private static final int MAX_BATCH = 256;
 
@@ -73,6 +73,7 @@ class GroupCommit implements SmartLifecycle {
 
     GroupCommit(MessageStore store, RoomService rooms, ApplicationEventPublisher events, SendsInFlight inFlight,
             SendMeters sends, MeterRegistry meters) {
+        super(ShutdownOrder.SENDS); // first of all, while the STOMP sessions are open to take the RECEIPTs
         this.store = store;
         this.rooms = rooms;
         this.events = events;
@@ -100,33 +101,14 @@ class GroupCommit implements SmartLifecycle {
         return pending.result();
     }
 
-    private volatile boolean running;
-
-    @Override
-    public void start() {
-        running = true;
-    }
-
     /**
      * At SIGTERM, before the STOMP sessions close: the sends already read are committed (5 s at most) while their
      * RECEIPTs, events, notifications and inbound acknowledgements can still go out; the rest fail with
      * {@link io.talkwire.ShuttingDownException} (an ERROR event for a STOMP SEND, 503 over REST).
      */
     @Override
-    public void stop() {
-        running = false;
+    protected void shutDown() {
         committers.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    /** First of all, while the STOMP sessions are open to take the RECEIPTs ({@link ShutdownOrder#SENDS}). */
-    @Override
-    public int getPhase() {
-        return ShutdownOrder.SENDS;
     }
 
     private void commit(List<Pending> batch) {

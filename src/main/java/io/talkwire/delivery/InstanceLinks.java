@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.talkwire.ShutdownOrder;
+import io.talkwire.ShutdownStep;
 import io.talkwire.presence.InstanceLease;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
@@ -25,7 +26,6 @@ import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -49,7 +49,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @ConditionalOnProperty(name = "talkwire.fanout", havingValue = "instance")
-public class InstanceLinks implements SmartLifecycle, ConnectionListener {
+public class InstanceLinks extends ShutdownStep implements ConnectionListener {
 
     private static final Logger log = LoggerFactory.getLogger(InstanceLinks.class);
 
@@ -71,11 +71,10 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
     /** The instances linked with this one by the last pass. */
     private final Set<String> linked = new HashSet<>();
 
-    private volatile boolean running;
-
     static final Duration UNUSED_QUEUE_EXPIRY = Duration.ofMinutes(1);
 
     InstanceLinks(AmqpAdmin admin, ConnectionFactory connectionFactory, InstanceLease lease) {
+        super(ShutdownOrder.INSTANCE_LINKS); // last: these links carry the LEAVEs of the sessions closed before
         this.admin = admin;
         this.lease = lease;
         this.self = lease.id();
@@ -112,7 +111,7 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
      */
     @Scheduled(initialDelay = 5_000, fixedDelay = 5_000)
     synchronized void link() {
-        if (!running) {
+        if (!isRunning()) {
             return;
         }
         List<String> others;
@@ -166,7 +165,7 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
     /** A connection made again comes with a queue made again, which needs its bindings again. */
     @Override
     public void onCreate(Connection connection) {
-        if (running) {
+        if (isRunning()) {
             // not on the thread making the connection: binding waits for it to be made and declared
             Thread.ofVirtual().name("talkwire-instance-links").start(this::link);
         }
@@ -176,24 +175,13 @@ public class InstanceLinks implements SmartLifecycle, ConnectionListener {
     @Override
     public void start() {
         declare(true);
-        running = true;
+        super.start();
         link();
     }
 
     @Override
-    public void stop() {
-        running = false;
+    protected void shutDown() {
         declare(false);
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    @Override
-    public int getPhase() {
-        return ShutdownOrder.INSTANCE_LINKS;
     }
 
     private void declare(boolean declare) {

@@ -11,12 +11,12 @@ import java.util.concurrent.TimeUnit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.talkwire.ShutdownOrder;
+import io.talkwire.ShutdownStep;
 import io.talkwire.TalkwireProperties;
 import jakarta.annotation.PreDestroy;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.simp.broker.OrderedMessageChannelDecorator;
@@ -42,7 +42,7 @@ import org.springframework.stereotype.Component;
  * waits.
  */
 @Component
-public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
+public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
 
     static final String LATE = "talkwire.room.messages.late";
 
@@ -60,10 +60,9 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
 
     private final Counter late;
 
-    /** From the start: the web server, which starts first, may hand over frames before {@link #start}. */
-    private volatile boolean running = true;
-
     RoomOrder(TalkwireProperties properties, MeterRegistry meters) {
+        // running at once: the web server, which starts first, may hand over frames before start()
+        super(ShutdownOrder.WAITING_FRAMES, true);
         this.waitNanos = properties.orderWait().toNanos();
         this.timer.setRemoveOnCancelPolicy(true); // a wait that ends in time leaves nothing behind
         this.held = Counter.builder("talkwire.room.messages.held")
@@ -135,29 +134,13 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
      * waits (in broker mode other instances' events still arrive until the relay stops).
      */
     @Override
-    public void stop() {
-        running = false;
+    protected void shutDown() {
         sessions.values().forEach(session -> session.subscriptions.values().forEach(Sequence::expire));
     }
 
     @PreDestroy
     void shutdown() {
         timer.shutdownNow();
-    }
-
-    @Override
-    public void start() {
-        running = true;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    @Override
-    public int getPhase() {
-        return ShutdownOrder.WAITING_FRAMES;
     }
 
     /** A session with room subscriptions, and the channel that writes their frames one at a time. */
@@ -245,7 +228,7 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
                     out.send(frame);
                     return;
                 }
-                if (seq == next || !running) {
+                if (seq == next || !isRunning()) {
                     next = seq + 1;
                     highest = Math.max(highest, seq);
                     out.send(frame);
@@ -313,7 +296,7 @@ public class RoomOrder implements ChannelInterceptor, SmartLifecycle {
                 return;
             }
             long waited = System.nanoTime() - blockedSince;
-            if (running && waited < waitNanos) {
+            if (isRunning() && waited < waitNanos) {
                 expireIn(waitNanos - waited);
                 return;
             }

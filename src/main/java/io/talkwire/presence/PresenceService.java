@@ -19,13 +19,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.talkwire.BatchWorker;
 import io.talkwire.ShutdownOrder;
+import io.talkwire.ShutdownStep;
 import io.talkwire.room.RoomEvent;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -46,7 +46,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * presence of instances whose lease ran out is removed (announced as LEAVEs by the survivor that finds them).
  */
 @Service
-public class PresenceService implements SmartLifecycle {
+public class PresenceService extends ShutdownStep {
 
     private static final Logger log = LoggerFactory.getLogger(PresenceService.class);
 
@@ -66,8 +66,6 @@ public class PresenceService implements SmartLifecycle {
     /** Since when every lease renewal succeeded; null after a failed one. */
     private volatile @Nullable Instant healthySince;
 
-    private volatile boolean running;
-
     /** STOMP sessions connected to this instance; presence rows of any other session here are left-overs. */
     private final Set<String> liveSessions = ConcurrentHashMap.newKeySet();
 
@@ -75,6 +73,7 @@ public class PresenceService implements SmartLifecycle {
 
     PresenceService(JdbcClient jdbc, TransactionTemplate transactions, ApplicationEventPublisher events,
             InstanceLease instance, MeterRegistry meters) {
+        super(ShutdownOrder.PRESENCE); // once the sessions are closed, before the links between instances
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.events = events;
@@ -156,18 +155,12 @@ public class PresenceService implements SmartLifecycle {
             .list());
     }
 
-    @Override
-    public void start() {
-        running = true;
-    }
-
     /**
      * After the WebSocket sessions are closed (their LEAVEs queued) and before any bean is destroyed: this instance's
      * remaining presence is removed and announced, and its lease released, so nobody waits for it to run out.
      */
     @Override
-    public void stop() {
-        running = false;
+    protected void shutDown() {
         worker.stop();
         try {
             instanceGone(instance.id());
@@ -176,17 +169,6 @@ public class PresenceService implements SmartLifecycle {
         catch (DataAccessException ex) {
             log.warn("Could not release the instance lease: {}", ex.getMessage());
         }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    /** Stopped once the sessions are closed, before the links between instances ({@link ShutdownOrder#PRESENCE}). */
-    @Override
-    public int getPhase() {
-        return ShutdownOrder.PRESENCE;
     }
 
     private CompletableFuture<Void> submit(Change change) {

@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import io.talkwire.ShutdownOrder;
+import io.talkwire.ShutdownStep;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageChannel;
 import org.springframework.messaging.MessageHandler;
@@ -31,7 +31,7 @@ import org.springframework.web.socket.CloseStatus;
  * handed to their session: a RECEIPT waits there, on a thread of its own, before its session counts it.
  */
 @Component
-class OpenSessions implements SmartLifecycle, ExecutorChannelInterceptor {
+class OpenSessions extends ShutdownStep implements ExecutorChannelInterceptor {
 
     private static final long MAX_WAIT_MILLIS = 250;
 
@@ -41,7 +41,9 @@ class OpenSessions implements SmartLifecycle, ExecutorChannelInterceptor {
 
     private final AtomicInteger framesOnTheirWay = new AtomicInteger();
 
-    private volatile boolean running;
+    OpenSessions() {
+        super(ShutdownOrder.SESSIONS_FLUSHED);
+    }
 
     void opened(FlushBeforeCloseSession session) {
         open.put(session.getId(), session);
@@ -71,13 +73,7 @@ class OpenSessions implements SmartLifecycle, ExecutorChannelInterceptor {
     }
 
     @Override
-    public void start() {
-        running = true;
-    }
-
-    @Override
-    public void stop() {
-        running = false;
+    protected void shutDown() {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MILLIS);
         while (System.nanoTime() < deadline
                 && (framesOnTheirWay.get() > 0 || open.values().stream().anyMatch(FlushBeforeCloseSession::writing))) {
@@ -109,13 +105,4 @@ class OpenSessions implements SmartLifecycle, ExecutorChannelInterceptor {
         }
     }
 
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    @Override
-    public int getPhase() {
-        return ShutdownOrder.SESSIONS_FLUSHED;
-    }
 }
