@@ -39,11 +39,14 @@ final class RawStompClient implements WebSocket.Listener, AutoCloseable {
     private final WebSocket socket;
 
     RawStompClient(int port) {
-        this.socket = HttpClient.newHttpClient()
-            .newWebSocketBuilder()
-            .subprotocols("v12.stomp", "v11.stomp")
-            .buildAsync(URI.create("ws://localhost:" + port + "/ws"), this)
-            .join();
+        this(port, Map.of());
+    }
+
+    /** With these HTTP headers on the WebSocket handshake. */
+    RawStompClient(int port, Map<String, String> handshakeHeaders) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().subprotocols("v12.stomp", "v11.stomp");
+        handshakeHeaders.forEach(builder::header);
+        this.socket = builder.buildAsync(URI.create("ws://localhost:" + port + "/ws"), this).join();
     }
 
     String subprotocol() {

@@ -64,6 +64,19 @@ class RawWebSocketIT extends IntegrationTest {
         assertThat(info.json().get("websocket").asBoolean()).isTrue();
     }
 
+    /**
+     * Authentication is the CONNECT frame's: a handshake carrying a bearer header that is no valid token (some client
+     * libraries add the last one they had to every request) is not refused for it, over WebSocket or SockJS.
+     */
+    @Test
+    void aBearerHeaderOnTheHandshakeIsIgnored() {
+        User user = api().newUser("handshake");
+        try (RawStompClient client = new RawStompClient(port, Map.of("Authorization", "Bearer not-a-token"))) {
+            assertThat(client.connect(user.token(), "0,0").command()).isEqualTo("CONNECTED");
+        }
+        assertThat(api().get("/ws-sockjs/info", "not-a-token").status()).isEqualTo(200);
+    }
+
     @Test
     void heartBeatsAreHonoured() {
         User user = api().newUser("beat");
