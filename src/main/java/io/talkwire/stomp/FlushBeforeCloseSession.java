@@ -1,9 +1,13 @@
 package io.talkwire.stomp;
 
 import java.io.IOException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.PingMessage;
@@ -20,6 +24,14 @@ import org.springframework.web.socket.handler.WebSocketSessionDecorator;
  * written to the socket (flushing the buffer itself when nobody else is writing), for at most 250 ms (a client that
  * stops reading cannot hold the closing thread longer). {@link OpenSessions} waits on {@link #writing()} as the
  * instance stops.
+ *
+ * <p>It also keeps each ordered frame's release to that frame. Frames that must keep their order (a room
+ * subscription's, the relay's) are handed over one at a time: Spring sets a callback on the session just before it
+ * writes such a frame, and the next frame is released when the callback runs, once a frame is in the buffer. Spring
+ * keeps one callback per session and runs it for whichever frame is buffered next, so a frame of another thread (a
+ * RECEIPT, a relayed frame) could release the next room message while the current one was still being encoded, and
+ * the two reached the client the other way round. Here the callback belongs to the frame its thread sends next, and
+ * runs once that frame is buffered.
  */
 class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
 
@@ -29,6 +41,13 @@ class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
 
     private final CountingSession socket;
 
+    /** The release Spring set for the frame this thread writes next. */
+    private final ThreadLocal<Consumer<WebSocketMessage<?>>> releaseOfNextFrame = new ThreadLocal<>();
+
+    /** The release of each ordered frame handed over and not yet buffered, by identity. */
+    private final Map<WebSocketMessage<?>, Consumer<WebSocketMessage<?>>> releases =
+            Collections.synchronizedMap(new IdentityHashMap<>());
+
     FlushBeforeCloseSession(WebSocketSession delegate, int sendTimeLimit, int bufferSizeLimit) {
         this(new CountingSession(delegate), sendTimeLimit, bufferSizeLimit);
     }
@@ -36,12 +55,35 @@ class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
     private FlushBeforeCloseSession(CountingSession socket, int sendTimeLimit, int bufferSizeLimit) {
         super(socket, sendTimeLimit, bufferSizeLimit);
         this.socket = socket;
+        super.setMessageCallback(this::buffered);
+    }
+
+    /** Called by Spring on the thread that writes the ordered frame next: the release is that frame's. */
+    @Override
+    public void setMessageCallback(Consumer<WebSocketMessage<?>> callback) {
+        this.releaseOfNextFrame.set(callback);
     }
 
     @Override
     public void sendMessage(WebSocketMessage<?> message) throws IOException {
         this.handedOver.incrementAndGet();
+        Consumer<WebSocketMessage<?>> release = this.releaseOfNextFrame.get();
+        if (release != null) {
+            this.releaseOfNextFrame.remove();
+            this.releases.put(message, release);
+        }
         super.sendMessage(message);
+    }
+
+    /**
+     * A frame is in the buffer: if it is an ordered one, the next of its kind may follow. (One that is never buffered,
+     * the session closing, is released by Spring once it is handled.)
+     */
+    private void buffered(WebSocketMessage<?> message) {
+        Consumer<WebSocketMessage<?>> release = this.releases.remove(message);
+        if (release != null) {
+            release.accept(message);
+        }
     }
 
     /** Whether a frame handed over is still to be written to the open socket. */

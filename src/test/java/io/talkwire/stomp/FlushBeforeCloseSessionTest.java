@@ -1,0 +1,50 @@
+package io.talkwire.stomp;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketMessage;
+import org.springframework.web.socket.WebSocketSession;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+/** An ordered frame's release belongs to that frame, not to whichever frame of the session is buffered first. */
+class FlushBeforeCloseSessionTest {
+
+    @Test
+    void aFrameOfAnotherThreadDoesNotReleaseTheNextOrderedFrame() throws Exception {
+        WebSocketSession socket = mock(WebSocketSession.class);
+        when(socket.isOpen()).thenReturn(true);
+        when(socket.getId()).thenReturn("s1");
+        FlushBeforeCloseSession session = new FlushBeforeCloseSession(socket, 10_000, 1024 * 1024);
+        List<String> released = new ArrayList<>();
+        TextMessage message = new TextMessage("MESSAGE 716");
+
+        // as Spring's StompSubProtocolHandler does for an ordered frame: the release, then the frame, on one thread
+        session.setMessageCallback(buffered -> released.add(((TextMessage) buffered).getPayload()));
+        // meanwhile a RECEIPT is written by another thread
+        Thread receipt = Thread.ofVirtual().start(() -> send(session, new TextMessage("RECEIPT")));
+        receipt.join();
+        assertThat(released).as("released by the RECEIPT").isEmpty();
+
+        send(session, message);
+        assertThat(released).containsExactly("MESSAGE 716");
+
+        send(session, new TextMessage("RECEIPT 2"));
+        assertThat(released).as("released once").containsExactly("MESSAGE 716");
+    }
+
+    private static void send(FlushBeforeCloseSession session, WebSocketMessage<?> message) {
+        try {
+            session.sendMessage(message);
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
