@@ -1,6 +1,5 @@
 package io.talkwire.chat;
 
-import java.security.Principal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,16 +68,17 @@ class TypingStompController {
     }
 
     @MessageMapping("rooms.{roomId}.typing")
-    void typing(@DestinationVariable long roomId, Message<byte[]> frame, Principal user) {
+    void typing(@DestinationVariable long roomId, Message<byte[]> frame) {
+        String user = ChatStompController.sender(frame);
         StompHeaderAccessor stomp = StompHeaderAccessor.wrap(frame);
         String sessionId = stomp.getSessionId();
-        if (sessionId != null && firstIn(sessionId, roomId) && perUser.tryAcquire(user.getName())) {
+        if (sessionId != null && firstIn(sessionId, roomId) && perUser.tryAcquire(user)) {
             try {
-                if (!rooms.canRead(roomId, user.getName())) {
+                if (!rooms.canRead(roomId, user)) {
                     notFound(roomId, stomp, user);
                     return; // the error event instead of a RECEIPT, as for a send
                 }
-                events.publishExcept(roomId, new TypingEvent(roomId, user.getName()), sessionId);
+                events.publishExcept(roomId, new TypingEvent(roomId, user), sessionId);
             }
             catch (DataAccessException ex) {
                 // the database is away: dropped, as any TYPING may be (the next keystroke tries again)
@@ -89,12 +89,12 @@ class TypingStompController {
     }
 
     /** As for a send to a room the user may not read: the session hears why; the connection stays open. */
-    private void notFound(long roomId, StompHeaderAccessor frame, Principal user) {
+    private void notFound(long roomId, StompHeaderAccessor frame, String user) {
         ErrorEvent error = new ErrorEvent("NOT_FOUND", "room " + roomId + " not found", frame.getReceipt(), null);
         SimpMessageHeaderAccessor headers = SimpMessageHeaderAccessor.create(SimpMessageType.MESSAGE);
         headers.setSessionId(frame.getSessionId());
         headers.setLeaveMutable(true);
-        template.convertAndSendToUser(user.getName(), "/queue/errors", error, headers.getMessageHeaders());
+        template.convertAndSendToUser(user, "/queue/errors", error, headers.getMessageHeaders());
     }
 
     /** Whether the session passed no TYPING on to the room in the last window; if so, this one opens a new window. */
