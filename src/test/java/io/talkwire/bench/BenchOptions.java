@@ -22,6 +22,8 @@ import java.util.TreeSet;
  * @param roundSeconds scenario 1: length of each window ({@code roundSeconds=5})
  * @param fanoutInstances scenario 1: Talkwire instances its subscribers and publishers are spread over
  *        ({@code fanoutInstances=1})
+ * @param bareRelay scenario 1: also measures Spring's STOMP relay alone ({@link io.talkwire.bench.relay.BareRelay}),
+ *        in the same alternating rounds ({@code bareRelay=true})
  * @param stepSeconds scenario 2: length of each step ({@code stepSeconds=5})
  * @param sessions scenario 3: sessions held ({@code sessions=10000})
  * @param instances scenario 3: Talkwire instances the sessions are spread over ({@code instances=2})
@@ -57,8 +59,8 @@ import java.util.TreeSet;
  *        count of committed inbound messages
  *        ({@code jdbcUrl=jdbc:postgresql://localhost:5432/talkwire})
  */
-record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fanoutInstances, int stepSeconds,
-        int sessions, int instances, int seconds, int window, int connectSessions, int connectConcurrency,
+record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fanoutInstances, boolean bareRelay,
+        int stepSeconds, int sessions, int instances, int seconds, int window, int connectSessions, int connectConcurrency,
         int connectRounds, int inboundRounds, int inboundMessages, int notificationRate, int notificationSeconds,
         int roomListRooms, int roomListRounds, int roomListRequests, Optional<Path> roomListBaselineJar,
         int warmupSeconds, String heap, List<String> jvmArgs, List<String> talkwireArgs, Path out, int profileRate,
@@ -78,6 +80,7 @@ record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fa
                 given.number("rounds", 6, 1),
                 given.number("roundSeconds", 5, 1),
                 given.number("fanoutInstances", 1, 1),
+                given.flag("bareRelay"),
                 given.number("stepSeconds", 5, 1),
                 given.number("sessions", 10_000, 1),
                 given.number("instances", 2, 1),

@@ -1,7 +1,10 @@
 package io.talkwire.bench;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+
+import io.talkwire.bench.relay.BareRelay;
 
 /**
  * Talkwire's benchmark: the same STOMP-over-WebSocket clients and scenarios against Talkwire (the packaged jar,
@@ -68,7 +71,18 @@ public final class Benchmark {
         }
         report.put("warmUpSeconds", warmedSeconds);
         if (options.runs("fanout")) {
-            new FanOutScenario(options.rounds(), options.roundSeconds()).run(fanOutTalkwire, rabbit, warmedSeconds, report);
+            Target bareRelay = null;
+            Process bareRelayProcess = null;
+            if (options.bareRelay()) { // Spring's relay alone, warmed as long as the others
+                TalkwireProcesses.Instance relay = processes.startMain(BareRelay.class.getName(), "bare-relay");
+                bareRelay = RabbitDirect.bareRelay(relay.port());
+                bareRelayProcess = relay.process();
+                if (warmedSeconds > 0) {
+                    FanOutLoad.measure(bareRelay, List.of(bareRelayProcess), WarmUp.RATE_PER_PUBLISHER, warmedSeconds);
+                }
+            }
+            new FanOutScenario(options.rounds(), options.roundSeconds())
+                .run(fanOutTalkwire, rabbit, bareRelay, bareRelayProcess, warmedSeconds, report);
         }
         if (options.runs("ceiling")) {
             new CeilingScenario(options.stepSeconds()).run(talkwire, rabbit, report);

@@ -1,14 +1,18 @@
 package io.talkwire.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Scenario 1, fan-out latency: one room, 20 subscribers, 2 publishers at 50 msg/s each. Both targets connected at
  * once and measured in turns ({@code rounds} windows of {@code roundSeconds} each), so that the machine's drift from
  * one minute to the next falls on both alike. On several Talkwire instances the subscribers and publishers take them
- * in turn (the target's connect does), so deliveries cross instances.
+ * in turn (the target's connect does), so deliveries cross instances. With a third target, Spring's relay alone
+ * ({@link io.talkwire.bench.relay.BareRelay}), each round measures it after the other two.
  */
 final class FanOutScenario {
 
@@ -25,26 +29,43 @@ final class FanOutScenario {
         this.roundSeconds = roundSeconds;
     }
 
-    /** Measures and reports; {@code warmUpSeconds} is the warm-up each target had, for the report. */
-    void run(Talkwire talkwire, Target rabbit, int warmUpSeconds, Report report) throws Exception {
+    /**
+     * Measures and reports; {@code warmUpSeconds} is the warm-up each target had, for the report. {@code bareRelay}, if
+     * given, is Spring's relay alone, running as {@code bareRelayProcess}.
+     */
+    void run(Talkwire talkwire, Target rabbit, @Nullable Target bareRelay, @Nullable Process bareRelayProcess,
+            int warmUpSeconds, Report report) throws Exception {
         List<Process> jvms = talkwire.processes();
-        Measured measured = measure(talkwire, rabbit, jvms);
-        report.put("fanOut", Map.of("talkwire", measured.talkwire(), "rabbitDirect", measured.rabbit(),
-                "talkwireInstances", jvms.size(), "rounds", rounds, "roundSeconds", roundSeconds,
+        Measured measured = measure(talkwire, rabbit, bareRelay, bareRelayProcess, jvms);
+        Map<String, Object> results = new LinkedHashMap<>(Map.of("talkwire", measured.talkwire(), "rabbitDirect",
+                measured.rabbit(), "talkwireInstances", jvms.size(), "rounds", rounds, "roundSeconds", roundSeconds,
                 "p99RatioByRound", measured.roundRatios(), "talkwireJitMillisDuringRounds", measured.jitMillis()));
+        if (measured.bare() != null) {
+            results.put("springRelayAlone", measured.bare());
+            results.put("springRelayAloneP99RatioByRound", measured.bareRatios());
+        }
+        report.put("fanOut", results);
         write(measured, jvms.size(), warmUpSeconds, report);
     }
 
-    /** Both targets' summaries over all rounds, each round's p99 ratio, and Talkwire's JIT compiling meanwhile. */
+    /**
+     * Each target's summary over all rounds, each round's p99 ratio to RabbitMQ direct, and Talkwire's JIT compiling
+     * meanwhile; the relay alone's only if it was measured.
+     */
     private record Measured(Map<String, Object> talkwire, Map<String, Object> rabbit, List<String> roundRatios,
-            long jitMillis) {
+            long jitMillis, @Nullable Map<String, Object> bare, List<String> bareRatios) {
     }
 
-    private Measured measure(Talkwire talkwire, Target rabbit, List<Process> jvms) throws Exception {
+    private Measured measure(Talkwire talkwire, Target rabbit, @Nullable Target bareRelay,
+            @Nullable Process bareRelayProcess, List<Process> jvms) throws Exception {
         List<FanOutLoad.Window> talkwireWindows = new ArrayList<>();
         List<FanOutLoad.Window> rabbitWindows = new ArrayList<>();
+        List<FanOutLoad.Window> bareWindows = new ArrayList<>();
         List<String> roundRatios = new ArrayList<>();
-        try (FanOutLoad talkwireLoad = load(talkwire, jvms); FanOutLoad rabbitLoad = load(rabbit, jvms)) {
+        List<String> bareRatios = new ArrayList<>();
+        try (FanOutLoad talkwireLoad = load(talkwire, jvms); FanOutLoad rabbitLoad = load(rabbit, jvms);
+                FanOutLoad bareLoad = bareRelay == null || bareRelayProcess == null ? null
+                        : load(bareRelay, List.of(bareRelayProcess))) {
             long jitBefore = JvmCounters.jitMillis(jvms);
             for (int round = 0; round < rounds; round++) {
                 FanOutLoad.Window tw = talkwireLoad.run(RATE_PER_PUBLISHER, LEAD_SECONDS, roundSeconds);
@@ -52,11 +73,18 @@ final class FanOutScenario {
                 talkwireWindows.add(tw);
                 rabbitWindows.add(rw);
                 roundRatios.add(String.format("%.2fx", tw.p99Ms() / rw.p99Ms()));
-                System.out.println("fan-out round " + (round + 1) + ": p99 ratio " + roundRatios.getLast());
+                String line = "fan-out round " + (round + 1) + ": p99 ratio " + roundRatios.getLast();
+                if (bareLoad != null) {
+                    FanOutLoad.Window bw = bareLoad.run(RATE_PER_PUBLISHER, LEAD_SECONDS, roundSeconds);
+                    bareWindows.add(bw);
+                    bareRatios.add(String.format("%.2fx", bw.p99Ms() / rw.p99Ms()));
+                    line += ", Spring relay alone " + bareRatios.getLast();
+                }
+                System.out.println(line);
             }
             long jitDuringRounds = JvmCounters.jitMillis(jvms) - jitBefore;
             return new Measured(talkwireLoad.summary(talkwireWindows), rabbitLoad.summary(rabbitWindows), roundRatios,
-                    jitDuringRounds);
+                    jitDuringRounds, bareLoad == null ? null : bareLoad.summary(bareWindows), bareRatios);
         }
     }
 
@@ -87,5 +115,18 @@ final class FanOutScenario {
         report.line("\np99 ratio round by round: " + String.join(", ", measured.roundRatios()) + ". After a warm-up of "
                 + warmUpSeconds + " s per target; Talkwire's JIT compiled for " + measured.jitMillis()
                 + " ms during the rounds.\n");
+        Map<String, Object> b = measured.bare();
+        if (b != null) {
+            report.line("Spring's STOMP relay alone (`BareRelay`: the relay to the same RabbitMQ with Spring's defaults; "
+                    + "no authentication, no persistence), measured in the same rounds after the other two:\n");
+            report.line("| | Spring relay alone | RabbitMQ direct | ratio |\n|---|---|---|---|");
+            for (String key : List.of("p50Ms", "p95Ms", "p99Ms", "maxMs")) {
+                report.row(key.replace("Ms", " (ms)"), b.get(key), r.get(key));
+            }
+            report.row("delivered / expected / lost", b.get("delivered") + " / " + b.get("expected") + " / " + b.get("lost"),
+                    "-");
+            report.row("relay's CPU (cores)", b.get("serverCpuCores"), "-");
+            report.line("\nIts p99 ratio round by round: " + String.join(", ", measured.bareRatios()) + ".\n");
+        }
     }
 }

@@ -65,6 +65,24 @@ final class TalkwireProcesses {
         return new Instance(port, process);
     }
 
+    /**
+     * Another application of the benchmark's class path ({@code mainClass}, a baseline such as
+     * {@link io.talkwire.bench.relay.BareRelay}) on a free port, with the instances' heap and JVM options; it logs to
+     * target/bench-{@code name}.log and is stopped with the instances.
+     */
+    Instance startMain(String mainClass, String name) throws Exception {
+        int port = freePort();
+        String log = "bench-" + name + ".log";
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + options.heap(), "-cp", System.getProperty("java.class.path"), mainClass, "--server.port=" + port,
+                "--logging.level.root=WARN"));
+        command.addAll(1, options.jvmArgs());
+        Process process = launch(command, log);
+        others.add(process);
+        awaitHealthy(port, log);
+        return new Instance(port, process);
+    }
+
     /** Stops an instance of {@link #startJar} and waits (at most 30 s) until it has. */
     void stop(Instance instance) throws InterruptedException {
         others.remove(instance.process());
@@ -141,6 +159,6 @@ final class TalkwireProcesses {
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("Talkwire did not become healthy; see target/" + log);
+        throw new IllegalStateException("The process did not become healthy; see target/" + log);
     }
 }

@@ -14,7 +14,7 @@ final class WarmUp {
 
     private static final int RUN_SECONDS = 10;
 
-    private static final int RATE_PER_PUBLISHER = 200;
+    static final int RATE_PER_PUBLISHER = 200;
 
     private WarmUp() {
     }
