@@ -32,7 +32,7 @@ final class TalkwireProcesses {
 
     private final List<Integer> ports = new ArrayList<>();
 
-    /** Instances of other jars ({@link #startJar}), still running. */
+    /** Other processes ({@link #startJar}, {@link #startMain}), still running. */
     private final List<Process> others = new ArrayList<>();
 
     TalkwireProcesses(BenchOptions options) {
@@ -83,7 +83,7 @@ final class TalkwireProcesses {
         return new Instance(port, process);
     }
 
-    /** Stops an instance of {@link #startJar} and waits (at most 30 s) until it has. */
+    /** Stops an instance of {@link #startJar} or {@link #startMain} and waits (at most 30 s) until it has. */
     void stop(Instance instance) throws InterruptedException {
         others.remove(instance.process());
         instance.process().destroy();

@@ -12,7 +12,7 @@ import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerCo
 
 /**
  * The benchmark's second baseline: Spring's STOMP broker relay to RabbitMQ and nothing else, as a tutorial sets it up
- * (Spring's defaults; no authentication, no persistence, no application destination). A SEND to {@code /topic/x} goes
+ * (the relay's defaults; no authentication, no persistence, no application destination). A SEND to {@code /topic/x} goes
  * through the relay to RabbitMQ, which fans it out to every relayed subscription. It measures what the relay's hop
  * itself costs, the part of Talkwire's {@code broker} mode that Talkwire does not write. Started by the benchmark
  * from its own class path; it reads Talkwire's application.yml (the same RabbitMQ, PostgreSQL for the health check).
