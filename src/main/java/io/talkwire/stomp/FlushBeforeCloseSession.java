@@ -1,9 +1,6 @@
 package io.talkwire.stomp;
 
 import java.io.IOException;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -41,12 +38,11 @@ class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
 
     private final CountingSession socket;
 
-    /** The release Spring set for the frame this thread writes next. */
+    /**
+     * The release Spring set for the frame this thread writes next. The decorator buffers a frame and runs the callback
+     * on the thread that sends it, so the frame buffered when it runs is this thread's.
+     */
     private final ThreadLocal<Consumer<WebSocketMessage<?>>> releaseOfNextFrame = new ThreadLocal<>();
-
-    /** The release of each ordered frame handed over and not yet buffered, by identity. */
-    private final Map<WebSocketMessage<?>, Consumer<WebSocketMessage<?>>> releases =
-            Collections.synchronizedMap(new IdentityHashMap<>());
 
     FlushBeforeCloseSession(WebSocketSession delegate, int sendTimeLimit, int bufferSizeLimit) {
         this(new CountingSession(delegate), sendTimeLimit, bufferSizeLimit);
@@ -67,21 +63,19 @@ class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
     @Override
     public void sendMessage(WebSocketMessage<?> message) throws IOException {
         this.handedOver.incrementAndGet();
+        try {
+            super.sendMessage(message);
+        }
+        finally {
+            this.releaseOfNextFrame.remove(); // a frame never buffered (the session closing): Spring releases it later
+        }
+    }
+
+    /** This thread's frame is in the buffer: if it is an ordered one, the next of its kind may follow. */
+    private void buffered(WebSocketMessage<?> message) {
         Consumer<WebSocketMessage<?>> release = this.releaseOfNextFrame.get();
         if (release != null) {
             this.releaseOfNextFrame.remove();
-            this.releases.put(message, release);
-        }
-        super.sendMessage(message);
-    }
-
-    /**
-     * A frame is in the buffer: if it is an ordered one, the next of its kind may follow. (One that is never buffered,
-     * the session closing, is released by Spring once it is handled.)
-     */
-    private void buffered(WebSocketMessage<?> message) {
-        Consumer<WebSocketMessage<?>> release = this.releases.remove(message);
-        if (release != null) {
             release.accept(message);
         }
     }
