@@ -54,7 +54,7 @@ class MessageEdits {
             return jdbc.sql("UPDATE messages SET content = ?, edited_at = date_trunc('milliseconds', clock_timestamp()) "
                     + "WHERE room_id = ? AND seq = ? RETURNING " + MessageStore.COLUMNS)
                 .params(content, roomId, seq)
-                .query(ChatMessage.class)
+                .query(MessageStore.ROW)
                 .single();
         });
         events.publishEvent(new RoomEvent(roomId, new Edited(roomId, seq, edited.content(), edited.editedAt())));

@@ -2,7 +2,6 @@ package io.talkwire.chat;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -64,7 +63,8 @@ class MessageSearch {
      */
     private static final String SQL = """
             SELECT msg.id, msg.room_id, msg.seq, msg.sender, msg.content, msg.client_message_id, msg.sent_at,
-                   msg.edited_at, ts_rank(to_tsvector('simple', msg.content), plainto_tsquery('simple', :q)) AS rank
+                   msg.edited_at, msg.deleted,
+                   ts_rank(to_tsvector('simple', msg.content), plainto_tsquery('simple', :q)) AS rank
             FROM messages msg JOIN rooms r ON r.id = msg.room_id
             WHERE to_tsvector('simple', msg.content) @@ plainto_tsquery('simple', :q)
               AND NOT msg.deleted
@@ -161,10 +161,9 @@ class MessageSearch {
     }
 
     private static SearchHit hit(ResultSet rs, int row) throws SQLException {
-        Timestamp editedAt = rs.getTimestamp("edited_at");
-        return new SearchHit(rs.getString("id"), rs.getLong("room_id"), rs.getLong("seq"), rs.getString("sender"),
-                rs.getString("content"), rs.getString("client_message_id"), rs.getTimestamp("sent_at").toInstant(),
-                editedAt == null ? null : editedAt.toInstant(), false, rs.getDouble("rank"));
+        ChatMessage m = MessageStore.ROW.mapRow(rs, row);
+        return new SearchHit(m.id(), m.roomId(), m.seq(), m.sender(), m.content(), m.clientMessageId(), m.sentAt(),
+                m.editedAt(), m.deleted(), rs.getDouble("rank"));
     }
 
     private static ResponseStatusException badRequest(String detail) {

@@ -1,5 +1,7 @@
 package io.talkwire.chat;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,6 +13,7 @@ import java.util.stream.Collectors;
 
 import io.talkwire.room.RoomService;
 
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -19,6 +22,13 @@ import org.springframework.stereotype.Repository;
 class MessageStore {
 
     static final String COLUMNS = "id, room_id, seq, sender, content, client_message_id, sent_at, edited_at, deleted";
+
+    /**
+     * A row of {@link #COLUMNS}, mapped by hand: Spring's record mapper asks the driver for each {@code Instant}
+     * first, which PostgreSQL's refuses with an exception, once per row and column, before Spring converts a
+     * {@code Timestamp} instead.
+     */
+    static final RowMapper<ChatMessage> ROW = MessageStore::message;
 
     private final JdbcClient jdbc;
 
@@ -86,7 +96,7 @@ class MessageStore {
     Optional<ChatMessage> find(long roomId, String sender, String clientMessageId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE room_id = ? AND sender = ? AND client_message_id = ?")
             .params(roomId, sender, clientMessageId)
-            .query(ChatMessage.class)
+            .query(ROW)
             .optional();
     }
 
@@ -100,7 +110,7 @@ class MessageStore {
         return jdbc.sql("SELECT * FROM (SELECT " + COLUMNS + " FROM messages WHERE room_id = ? AND seq < ? "
                 + "ORDER BY seq DESC LIMIT ?) page ORDER BY seq")
             .params(roomId, seq, limit)
-            .query(ChatMessage.class)
+            .query(ROW)
             .list();
     }
 
@@ -108,8 +118,15 @@ class MessageStore {
     List<ChatMessage> after(long roomId, long seq, int limit) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?")
             .params(roomId, seq, limit)
-            .query(ChatMessage.class)
+            .query(ROW)
             .list();
+    }
+
+    private static ChatMessage message(ResultSet rs, int row) throws SQLException {
+        Timestamp editedAt = rs.getTimestamp("edited_at");
+        return new ChatMessage(rs.getString("id"), rs.getLong("room_id"), rs.getLong("seq"), rs.getString("sender"),
+                rs.getString("content"), rs.getString("client_message_id"), rs.getTimestamp("sent_at").toInstant(),
+                editedAt == null ? null : editedAt.toInstant(), rs.getBoolean("deleted"));
     }
 
     record Appended(ChatMessage message, boolean created) {

@@ -1,5 +1,7 @@
 package io.talkwire.room;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -36,6 +39,9 @@ public class RoomService {
                            AND msg.sender <> :user AND NOT msg.deleted) END AS unread_count
             FROM rooms r LEFT JOIN room_members me ON me.room_id = r.id AND me.username = :user
             """;
+
+    /** A row of {@link #ROOM_VIEW}, by hand, as {@code MessageStore.ROW} and for the same reason (its timestamp). */
+    private static final RowMapper<Room> ROOM = RoomService::room;
 
     private static final String READABLE = readable(":user");
 
@@ -88,7 +94,7 @@ public class RoomService {
             .param("user", user)
             .param("after", after)
             .param("limit", limit)
-            .query(Room.class)
+            .query(ROOM)
             .list();
     }
 
@@ -97,7 +103,7 @@ public class RoomService {
         return jdbc.sql(ROOM_VIEW + " WHERE r.id = :id AND " + READABLE)
             .param("id", roomId)
             .param("user", user)
-            .query(Room.class)
+            .query(ROOM)
             .optional()
             .orElseThrow(() -> notFound(roomId));
     }
@@ -231,7 +237,7 @@ public class RoomService {
 
     /** The room as {@code user} sees it, whether or not they may read it. */
     public Optional<Room> find(long roomId, String user) {
-        return jdbc.sql(ROOM_VIEW + " WHERE r.id = :id").param("id", roomId).param("user", user).query(Room.class).optional();
+        return jdbc.sql(ROOM_VIEW + " WHERE r.id = :id").param("id", roomId).param("user", user).query(ROOM).optional();
     }
 
     boolean isBanned(long roomId, String username) {
@@ -259,6 +265,12 @@ public class RoomService {
 
     private static ResponseStatusException badRequest(String detail) {
         return new ResponseStatusException(HttpStatus.BAD_REQUEST, detail);
+    }
+
+    private static Room room(ResultSet rs, int row) throws SQLException {
+        return new Room(rs.getLong("id"), rs.getString("name"), Kind.valueOf(rs.getString("kind")),
+                rs.getString("owner"), rs.getLong("member_count"), rs.getLong("online_count"), rs.getLong("last_seq"),
+                rs.getTimestamp("created_at").toInstant(), rs.getLong("last_read_seq"), rs.getLong("unread_count"));
     }
 
     public record Member(String username, String role, boolean online, long lastReadSeq) {
