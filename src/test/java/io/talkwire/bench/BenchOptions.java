@@ -38,6 +38,8 @@ import java.util.TreeSet;
  * @param notificationRate scenario 7 ({@code notifications}): DIRECT-room messages per second, all senders together,
  *        and the AMQP baseline's rate ({@code notificationRate=1000})
  * @param notificationSeconds scenario 7: how long each of the two sends ({@code notificationSeconds=20})
+ * @param notificationWarmupSeconds scenario 7: unmeasured sends at the same rate before Talkwire's measured ones, until
+ *        its JIT has compiled the path; 0 for none ({@code notificationWarmupSeconds=60})
  * @param roomListRooms scenario 8 ({@code roomlist}): rooms the listing user is a member of ({@code roomListRooms=500})
  * @param roomListRounds scenario 8: measured rounds per instance, Talkwire and the baseline in turns
  *        ({@code roomListRounds=4})
@@ -62,6 +64,7 @@ import java.util.TreeSet;
 record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fanoutInstances, boolean bareRelay,
         int stepSeconds, int sessions, int instances, int seconds, int window, int connectSessions, int connectConcurrency,
         int connectRounds, int inboundRounds, int inboundMessages, int notificationRate, int notificationSeconds,
+        int notificationWarmupSeconds,
         int roomListRooms, int roomListRounds, int roomListRequests, Optional<Path> roomListBaselineJar,
         int warmupSeconds, String heap, List<String> jvmArgs, List<String> talkwireArgs, Path out, int profileRate,
         boolean jfr, int port, String jdbcUrl) {
@@ -93,6 +96,7 @@ record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fa
                 given.number("inboundMessages", 20_000, 1),
                 given.number("notificationRate", 1000, 1, 1_000_000),
                 given.number("notificationSeconds", 20, 1),
+                given.number("notificationWarmupSeconds", 60, 0),
                 given.number("roomListRooms", 500, 1),
                 given.number("roomListRounds", 4, 1),
                 given.number("roomListRequests", 50, 1),

@@ -97,7 +97,8 @@ public final class Benchmark {
                 .run(processes.newUser(1), processes.started(), report);
         }
         if (options.runs("notifications")) {
-            new NotificationsScenario(options.notificationRate(), options.notificationSeconds()).run(processes, report);
+            new NotificationsScenario(options.notificationRate(), options.notificationSeconds(),
+                    options.notificationWarmupSeconds()).run(processes, report);
         }
         if (options.runs("roomlist")) {
             new RoomListScenario(options.roomListRooms(), options.roomListRounds(), options.roomListRequests(),

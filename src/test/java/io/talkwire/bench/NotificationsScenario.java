@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,11 +27,16 @@ import tools.jackson.databind.json.JsonMapper;
  * rooms' history (taken as its batch's commit begins, to the millisecond), so the commit's own time included; and
  * from the arrival of the SEND's RECEIPT, which Talkwire writes once the commit returned (the commit as its sender
  * sees it: a little later than the commit itself). Baseline in the same run: persistent JSON published straight to
- * the same queue at the same rate, from publish to consume (RabbitMQ's own share).
+ * the same queue at the same rate, from publish to consume (RabbitMQ's own share). Before the measured sends, the same
+ * senders send as many per second for {@code warmupSeconds}, unmeasured, so that Talkwire's JIT has compiled the
+ * path (as scenario 1's {@link WarmUp} does); their messages count in no figure.
  */
 final class NotificationsScenario {
 
     private static final int SENDERS = 20;
+
+    /** The clientMessageIds of the measured sends begin with this. */
+    private static final String MEASURED = "n-";
 
     /** The largest page of history. */
     private static final int HISTORY_PAGE = 200;
@@ -44,9 +50,12 @@ final class NotificationsScenario {
 
     private final int seconds;
 
-    NotificationsScenario(int rate, int seconds) {
+    private final int warmupSeconds;
+
+    NotificationsScenario(int rate, int seconds, int warmupSeconds) {
         this.rate = rate;
         this.seconds = seconds;
+        this.warmupSeconds = warmupSeconds;
     }
 
     /** Measures Talkwire (with users of its own on the first instance), then the baseline, and reports. */
@@ -61,6 +70,7 @@ final class NotificationsScenario {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("ratePerSecond", rate);
         result.put("seconds", seconds);
+        result.put("warmupSeconds", warmupSeconds);
         result.put("senders", SENDERS);
         result.put("talkwire", talkwire);
         result.put("amqpDirect", direct);
@@ -81,14 +91,18 @@ final class NotificationsScenario {
         List<BenchStomp> clients = senders.stream().map(sender -> sender.connect(body -> { })).toList();
         Map<String, Long> receiptedAt = new ConcurrentHashMap<>();
         AtomicLong ids = new AtomicLong();
-        long sent = paced(SENDERS, s -> {
-            String id = "n-" + ids.incrementAndGet();
-            clients.get(s)
-                .sendWithReceipt(senders.get(s).sendDestination(rooms.get(s)),
-                        "{\"content\":\"notify " + s + "\",\"clientMessageId\":\"" + id + "\"}", id)
+        if (warmupSeconds > 0) { // unmeasured: ids of "w-", no receipt times kept
+            long warmedUp = paced(SENDERS, warmupSeconds, s -> send(clients.get(s), senders.get(s), rooms.get(s),
+                    "w-" + ids.incrementAndGet()));
+            awaitQuiet(queue::notified, warmedUp);
+        }
+        long notifiedBefore = queue.notified();
+        long sent = paced(SENDERS, seconds, s -> {
+            String id = MEASURED + ids.incrementAndGet();
+            send(clients.get(s), senders.get(s), rooms.get(s), id)
                 .thenRun(() -> receiptedAt.put(id, System.currentTimeMillis()));
         });
-        awaitQuiet(queue::notified, sent);
+        awaitQuiet(() -> queue.notified() - notifiedBefore, sent);
         clients.forEach(BenchStomp::close);
         Latencies latencies = new Latencies();
         Latencies fromReceipt = new Latencies();
@@ -96,6 +110,9 @@ final class NotificationsScenario {
         long notified = 0;
         for (int s = 0; s < SENDERS; s++) {
             for (Map.Entry<Long, Stored> message : stored(senders.get(s), rooms.get(s)).entrySet()) {
+                if (!message.getValue().clientMessageId().startsWith(MEASURED)) {
+                    continue;
+                }
                 committed++;
                 Long arrived = queue.arrival(Long.parseLong(rooms.get(s)), message.getKey());
                 if (arrived != null) {
@@ -118,11 +135,17 @@ final class NotificationsScenario {
         return result;
     }
 
+    private static CompletableFuture<Void> send(BenchStomp client, Talkwire sender, String room,
+            String id) {
+        return client.sendWithReceipt(sender.sendDestination(room),
+                "{\"content\":\"notify " + id + "\",\"clientMessageId\":\"" + id + "\"}", id);
+    }
+
     /** The baseline: the same rate, straight to the queue, from one channel. */
     private Map<String, Object> measureDirect(NotificationQueue queue) throws Exception {
         long sent;
         try (Channel publisher = queue.newChannel()) {
-            sent = paced(1, stream -> queue.publishDirect(publisher));
+            sent = paced(1, seconds, stream -> queue.publishDirect(publisher));
         }
         awaitQuiet(queue::directReceived, sent);
         Map<String, Object> result = queue.direct().summary();
@@ -133,13 +156,13 @@ final class NotificationsScenario {
     }
 
     /**
-     * Calls {@code tick} rate x seconds times in all, at {@code rate} per second over {@code streams} periodic tasks
+     * Calls {@code tick} rate x {@code seconds} times in all, at {@code rate} per second over {@code streams} periodic tasks
      * (each at rate / streams, their ticks staggered evenly; a stream's ticks never overlap). A tick that throws
      * ends its stream, and the wait ends 30 s after the planned end.
      *
      * @return the ticks that ran through
      */
-    private long paced(int streams, IntConsumer tick) throws InterruptedException {
+    private long paced(int streams, int seconds, IntConsumer tick) throws InterruptedException {
         AtomicLong left = new AtomicLong((long) rate * seconds);
         AtomicLong done = new AtomicLong();
         long periodNanos = streams * TimeUnit.SECONDS.toNanos(1) / rate;
@@ -200,7 +223,7 @@ final class NotificationsScenario {
 
     private void write(Map<String, Object> t, Map<String, Object> d, Report report) {
         report.line("## 7. Notifications (" + SENDERS + " DIRECT rooms, each with a member who is offline; " + rate
-                + " msg/s in all for " + seconds + " s)\n");
+                + " msg/s in all for " + seconds + " s, after " + warmupSeconds + " s of the same, unmeasured)\n");
         report.line("Talkwire: to the arrival of a message's notification on a queue of the benchmark's bound to "
                 + "talkwire.notifications with user.*, on this machine's one clock, from the SEND's RECEIPT (written "
                 + "once the commit returned: the commit as its sender sees it), and from the message's sentAt (taken as "
