@@ -28,6 +28,7 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtEncoder;
@@ -177,14 +178,15 @@ class SecurityConfig {
 
     /**
      * Only HS256 tokens signed with our key, issued by Talkwire, unexpired (5 s clock skew) and of the user's current
-     * token generation (not signed out everywhere since).
+     * token generation (not signed out everywhere since); a signature is checked once per token ({@link VerifiedTokens}),
+     * the rest at every use.
      */
     @Bean
     JwtDecoder jwtDecoder(SecretKey jwtKey, TokenGenerations generations) {
-        NimbusJwtDecoder decoder = NimbusJwtDecoder.withSecretKey(jwtKey).macAlgorithm(MacAlgorithm.HS256).build();
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+        NimbusJwtDecoder signatures = NimbusJwtDecoder.withSecretKey(jwtKey).macAlgorithm(MacAlgorithm.HS256).build();
+        signatures.setJwtValidator(jwt -> OAuth2TokenValidatorResult.success());
+        return new VerifiedTokens(signatures, new DelegatingOAuth2TokenValidator<>(
             new JwtTimestampValidator(Duration.ofSeconds(5)), new JwtIssuerValidator(TokenService.ISSUER), generations));
-        return decoder;
     }
 
     @Bean
