@@ -14,7 +14,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * /actuator/prometheus is open and carries Talkwire's own meters (docs/operations.md), with values that follow what
- * the test does: a session, a room subscription, a committed send and a refused one.
+ * the test does: a session, a room subscription, a committed send and a refused one; REST calls are timed as HTTP
+ * requests, WebSocket handshakes are not.
  */
 class MetricsIT extends IntegrationTest {
 
@@ -53,6 +54,9 @@ class MetricsIT extends IntegrationTest {
                     .isGreaterThanOrEqualTo(1);
                 assertThat(value(metrics, "talkwire_presence_backlog", "")).isGreaterThanOrEqualTo(0);
                 assertThat(value(metrics, "talkwire_commit_backlog", "")).isGreaterThanOrEqualTo(0);
+                // REST calls are timed, handshakes are not
+                assertThat(metrics).containsPattern("http_server_requests_seconds_count\\{[^}]*uri=\"/api/");
+                assertThat(metrics).doesNotContainPattern("http_server_requests_seconds_count\\{[^}]*uri=\"/ws");
             });
         }
     }

@@ -10,6 +10,7 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.talkwire.TalkwireProperties;
+import io.talkwire.WebSocketPaths;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +68,7 @@ class SecurityConfig {
     @Order(1)
     SecurityFilterChain webSocketHandshakes(HttpSecurity http) {
         return http
-            .securityMatcher("/ws", "/ws/**", "/ws-sockjs", "/ws-sockjs/**")
+            .securityMatcher(WebSocketPaths.PATTERNS)
             .csrf(csrf -> csrf.disable())
             .securityContext(context -> context.disable())
             .sessionManagement(session -> session.disable())

@@ -1,0 +1,24 @@
+package io.talkwire;
+
+/** Where clients open their STOMP sessions: the WebSocket endpoint, and SockJS's with its transports under it. */
+public final class WebSocketPaths {
+
+    public static final String WEBSOCKET = "/ws";
+
+    public static final String SOCKJS = "/ws-sockjs";
+
+    /** Every handshake, and every SockJS request, as Ant patterns. */
+    public static final String[] PATTERNS = {WEBSOCKET, WEBSOCKET + "/**", SOCKJS, SOCKJS + "/**"};
+
+    private WebSocketPaths() {
+    }
+
+    /** Whether a request path is one of {@link #PATTERNS}. */
+    public static boolean matches(String path) {
+        return under(path, WEBSOCKET) || under(path, SOCKJS);
+    }
+
+    private static boolean under(String path, String endpoint) {
+        return path.startsWith(endpoint) && (path.length() == endpoint.length() || path.charAt(endpoint.length()) == '/');
+    }
+}
