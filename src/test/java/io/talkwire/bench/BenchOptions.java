@@ -32,6 +32,8 @@ import java.util.TreeSet;
  * @param connectSessions scenario 5: sessions opened per round ({@code connectSessions=2000})
  * @param connectConcurrency scenario 5: CONNECTs under way at once ({@code connectConcurrency=64})
  * @param connectRounds scenario 5: rounds per target ({@code connectRounds=3})
+ * @param connectWarmupRounds scenario 5: unmeasured rounds per target before those, at most (fewer once Talkwire's JIT
+ *        is done); 0 for none ({@code connectWarmupRounds=5})
  * @param inboundRounds scenario 6 ({@code inbound}): rounds per path, SEND and talkwire.inbound in turns
  *        ({@code inboundRounds=2})
  * @param inboundMessages scenario 6: messages per round, over 20 rooms ({@code inboundMessages=20000})
@@ -63,7 +65,7 @@ import java.util.TreeSet;
  */
 record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fanoutInstances, boolean bareRelay,
         int stepSeconds, int sessions, int instances, int seconds, int window, int connectSessions, int connectConcurrency,
-        int connectRounds, int inboundRounds, int inboundMessages, int notificationRate, int notificationSeconds,
+        int connectRounds, int connectWarmupRounds, int inboundRounds, int inboundMessages, int notificationRate, int notificationSeconds,
         int notificationWarmupSeconds,
         int roomListRooms, int roomListRounds, int roomListRequests, Optional<Path> roomListBaselineJar,
         int warmupSeconds, String heap, List<String> jvmArgs, List<String> talkwireArgs, Path out, int profileRate,
@@ -92,6 +94,7 @@ record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fa
                 given.number("connectSessions", 2000, 1),
                 given.number("connectConcurrency", 64, 1),
                 given.number("connectRounds", 3, 1),
+                given.number("connectWarmupRounds", 5, 0),
                 given.number("inboundRounds", 2, 1),
                 given.number("inboundMessages", 20_000, 1),
                 given.number("notificationRate", 1000, 1, 1_000_000),

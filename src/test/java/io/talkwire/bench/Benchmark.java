@@ -105,7 +105,8 @@ public final class Benchmark {
                     options.roomListBaselineJar()).run(processes, report);
         }
         if (options.runs("connects")) {
-            new ConnectRateScenario(options.connectSessions(), options.connectConcurrency(), options.connectRounds())
+            new ConnectRateScenario(options.connectSessions(), options.connectConcurrency(), options.connectRounds(),
+                    options.connectWarmupRounds())
                 .run(processes, rabbit, report);
         }
         if (options.runs("connections")) {
