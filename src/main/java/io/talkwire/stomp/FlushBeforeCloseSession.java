@@ -12,6 +12,7 @@ import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 import org.springframework.web.socket.handler.WebSocketSessionDecorator;
+import org.springframework.web.socket.sockjs.transport.SockJsSession;
 
 /**
  * Writes a STOMP ERROR frame before closing. Spring closes a session right after handing over its ERROR frame, but
@@ -85,18 +86,29 @@ class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
         return this.socket.written.get() < this.handedOver.get() && isOpen();
     }
 
+    /** Closes once the frames handed over are written, or at once; closes in any case. */
     @Override
     public void close(CloseStatus status) throws IOException {
-        if (CloseStatus.PROTOCOL_ERROR.equals(status)) {
-            long deadline = System.nanoTime() + MAX_WAIT_NANOS;
-            while (writing() && System.nanoTime() < deadline) {
-                if (getBufferSize() > 0 && getTimeSinceSendStarted() == 0) {
-                    sendMessage(new PingMessage()); // nobody may be writing: flush the buffer from here
-                }
-                LockSupport.parkNanos(50_000);
+        try {
+            if (CloseStatus.PROTOCOL_ERROR.equals(status)) {
+                awaitWritten();
             }
         }
-        super.close(status);
+        finally {
+            super.close(status);
+        }
+    }
+
+    private void awaitWritten() throws IOException {
+        // SockJS carries text frames only, and its sessions queue what they are given rather than block
+        boolean mayPing = !(WebSocketSessionDecorator.unwrap(this.socket) instanceof SockJsSession);
+        long deadline = System.nanoTime() + MAX_WAIT_NANOS;
+        while (writing() && System.nanoTime() < deadline) {
+            if (mayPing && getBufferSize() > 0 && getTimeSinceSendStarted() == 0) {
+                sendMessage(new PingMessage()); // nobody may be writing: flush the buffer from here
+            }
+            LockSupport.parkNanos(50_000);
+        }
     }
 
     /** The socket under the buffer: counts the frames actually written. */

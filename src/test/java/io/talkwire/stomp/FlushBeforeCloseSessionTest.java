@@ -5,15 +5,25 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.PingMessage;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.sockjs.transport.SockJsSession;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
-/** An ordered frame's release belongs to that frame, not to whichever frame of the session is buffered first. */
+/**
+ * An ordered frame's release belongs to that frame, not to whichever frame of the session is buffered first; a
+ * protocol-error close always closes.
+ */
 class FlushBeforeCloseSessionTest {
 
     @Test
@@ -37,6 +47,33 @@ class FlushBeforeCloseSessionTest {
 
         send(session, new TextMessage("RECEIPT 2"));
         assertThat(released).as("released once").containsExactly("MESSAGE 716");
+    }
+
+    /**
+     * Closing for a protocol error while a frame is still in the buffer and nobody is writing it: the session flushes
+     * it with a ping, which a SockJS session refuses (text only); it must still close.
+     */
+    @Test
+    void aSockJsSessionClosedWithAFrameInTheBufferIsClosed() throws Exception {
+        SockJsSession socket = mock(SockJsSession.class);
+        when(socket.isOpen()).thenReturn(true);
+        when(socket.getId()).thenReturn("s2");
+        doThrow(new IllegalArgumentException("SockJS supports text messages only")).when(socket)
+            .sendMessage(any(PingMessage.class));
+        FlushBeforeCloseSession session = new FlushBeforeCloseSession(socket, 10_000, 1024 * 1024);
+
+        // the release runs once the ERROR is in the buffer, before this thread writes it: close from there
+        session.setMessageCallback(buffered -> {
+            try {
+                session.close(CloseStatus.PROTOCOL_ERROR);
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+        assertThatCode(() -> session.sendMessage(new TextMessage("ERROR"))).doesNotThrowAnyException();
+
+        verify(socket).close(CloseStatus.PROTOCOL_ERROR);
     }
 
     private static void send(FlushBeforeCloseSession session, WebSocketMessage<?> message) {
