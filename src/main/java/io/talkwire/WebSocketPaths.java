@@ -7,13 +7,15 @@ public final class WebSocketPaths {
 
     public static final String SOCKJS = "/ws-sockjs";
 
-    /** Every handshake, and every SockJS request, as Ant patterns. */
-    public static final String[] PATTERNS = {WEBSOCKET, WEBSOCKET + "/**", SOCKJS, SOCKJS + "/**"};
-
     private WebSocketPaths() {
     }
 
-    /** Whether a request path is one of {@link #PATTERNS}. */
+    /** Every handshake, and every SockJS request, as Ant patterns. */
+    public static String[] patterns() {
+        return new String[] {WEBSOCKET, WEBSOCKET + "/**", SOCKJS, SOCKJS + "/**"};
+    }
+
+    /** Whether a path within the application is one of {@link #patterns()}. */
     public static boolean matches(String path) {
         return under(path, WEBSOCKET) || under(path, SOCKJS);
     }

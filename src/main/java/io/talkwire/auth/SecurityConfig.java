@@ -68,7 +68,7 @@ class SecurityConfig {
     @Order(1)
     SecurityFilterChain webSocketHandshakes(HttpSecurity http) {
         return http
-            .securityMatcher(WebSocketPaths.PATTERNS)
+            .securityMatcher(WebSocketPaths.patterns())
             .csrf(csrf -> csrf.disable())
             .securityContext(context -> context.disable())
             .sessionManagement(session -> session.disable())

@@ -9,6 +9,7 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtValidationException;
@@ -41,6 +42,9 @@ final class VerifiedTokens implements JwtDecoder {
 
     @Override
     public Jwt decode(String token) {
+        if (token == null) {
+            throw new BadJwtException("no token");
+        }
         Jwt kept = verified.get(token);
         Jwt jwt = kept != null ? kept : signatures.decode(token);
         OAuth2TokenValidatorResult result = validator.validate(jwt);

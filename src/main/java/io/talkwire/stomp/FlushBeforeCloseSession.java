@@ -6,8 +6,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.PingMessage;
+import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
@@ -32,6 +36,8 @@ import org.springframework.web.socket.sockjs.transport.SockJsSession;
  * runs once that frame is buffered.
  */
 class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
+
+    private static final Logger log = LoggerFactory.getLogger(FlushBeforeCloseSession.class);
 
     private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
@@ -86,7 +92,7 @@ class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
         return this.socket.written.get() < this.handedOver.get() && isOpen();
     }
 
-    /** Closes once the frames handed over are written, or at once; closes in any case. */
+    /** Closes once the frames handed over are written (at most 250 ms), or at once; closes in any case. */
     @Override
     public void close(CloseStatus status) throws IOException {
         try {
@@ -94,18 +100,22 @@ class FlushBeforeCloseSession extends ConcurrentWebSocketSessionDecorator {
                 awaitWritten();
             }
         }
+        catch (IOException | RuntimeException ex) {
+            log.debug("Flushing session {} before it closes failed: {}", getId(), ex.toString());
+        }
         finally {
             super.close(status);
         }
     }
 
     private void awaitWritten() throws IOException {
-        // SockJS carries text frames only, and its sessions queue what they are given rather than block
-        boolean mayPing = !(WebSocketSessionDecorator.unwrap(this.socket) instanceof SockJsSession);
+        // SockJS carries text frames only: there a STOMP heart-beat (an EOL, allowed between frames) flushes instead
+        WebSocketMessage<?> flush = WebSocketSessionDecorator.unwrap(this.socket) instanceof SockJsSession
+                ? new TextMessage("\n") : new PingMessage();
         long deadline = System.nanoTime() + MAX_WAIT_NANOS;
         while (writing() && System.nanoTime() < deadline) {
-            if (mayPing && getBufferSize() > 0 && getTimeSinceSendStarted() == 0) {
-                sendMessage(new PingMessage()); // nobody may be writing: flush the buffer from here
+            if (getBufferSize() > 0 && getTimeSinceSendStarted() == 0) {
+                sendMessage(flush); // nobody may be writing: flush the buffer from here
             }
             LockSupport.parkNanos(50_000);
         }

@@ -18,6 +18,7 @@ import org.springframework.messaging.simp.config.MessageBrokerRegistry;
 import org.springframework.messaging.simp.config.StompBrokerRelayRegistration;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.util.AntPathMatcher;
+import org.springframework.web.util.UrlPathHelper;
 import org.springframework.web.socket.config.annotation.StompEndpointRegistry;
 import org.springframework.web.socket.config.annotation.WebSocketMessageBrokerConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketTransportRegistration;
@@ -60,13 +61,15 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     }
 
     /**
-     * Handshakes, and SockJS's requests, are not timed as HTTP requests (http.server.requests): that was a fifth of what
-     * a handshake cost in Spring's HTTP layer, and a session is counted in {@code talkwire_sessions} once connected.
+     * Handshakes, and SockJS's requests, are not timed as HTTP requests (http.server.requests): that was a fifth of
+     * what a handshake cost in Spring's HTTP layer, and a session is counted in {@code talkwire_sessions} once
+     * connected.
      */
     @Bean
     static ObservationPredicate noHandshakeObservations() {
+        UrlPathHelper paths = UrlPathHelper.defaultInstance;
         return (name, context) -> !(context instanceof ServerRequestObservationContext request
-                && WebSocketPaths.matches(request.getCarrier().getRequestURI()));
+                && WebSocketPaths.matches(paths.getPathWithinApplication(request.getCarrier())));
     }
 
     @Override

@@ -41,7 +41,9 @@ final class ConnectRateScenario {
             users.add(processes.newUser(1));
         }
         List<Process> jvms = users.getFirst().processes();
+        int warmedUp = 0;
         for (int round = 0; round < warmupRounds; round++) {
+            warmedUp++;
             long jitBefore = JvmCounters.jitMillis(jvms);
             long started = System.nanoTime();
             Map<String, Object> talkwire = measureRound(i -> users.get(i / SESSIONS_PER_USER).connect(body -> { }));
@@ -66,7 +68,7 @@ final class ConnectRateScenario {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("sessionsPerRound", sessions);
         result.put("concurrency", concurrency);
-        result.put("warmupRounds", warmupRounds);
+        result.put("warmupRounds", warmedUp);
         result.put("talkwireUsers", users.size());
         result.put("talkwire", Map.of("rounds", talkwireRounds, "medianConnectsPerSecond", t));
         result.put("rabbitDirect", Map.of("rounds", rabbitRounds, "medianConnectsPerSecond", r));
