@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.LongStream;
 
@@ -20,6 +21,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.TopicExchange;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,6 +44,9 @@ class MultiInstanceIT extends IntegrationTest {
 
     @Autowired
     private MeterRegistry meters;
+
+    @Autowired
+    private ConnectionFactory connectionFactory;
 
     @BeforeAll
     static void startSecondInstance() {
@@ -123,6 +134,44 @@ class MultiInstanceIT extends IntegrationTest {
         }
         finally {
             clients.forEach(StompTestClient::close);
+        }
+    }
+
+    /**
+     * "Offline" is decided from presence on every instance: a DIRECT message committed on A does not notify its
+     * recipient while the recipient is subscribed on B, and does once they have left. A's notifications leave in
+     * commit order, so the later one arriving first and alone shows that the earlier one was never sent.
+     */
+    @Test
+    void aRecipientOnlineOnTheOtherInstanceIsNotNotified() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        User bob = api.newUser("bob");
+        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        RabbitAdmin admin = new RabbitAdmin(connectionFactory);
+        Queue queue = new Queue("notifications-test-" + UUID.randomUUID(), false, true, false);
+        admin.declareQueue(queue);
+        try {
+            admin.declareBinding(BindingBuilder.bind(queue).to(new TopicExchange("talkwire.notifications"))
+                .with("user." + bob.name()));
+            try (StompTestClient bobOnB = StompTestClient.connect(b.port(), bob.token())) {
+                bobOnB.subscribe("/topic/rooms." + direct); // live, and bob counted online, on return
+                api.say(alice, direct, "while bob is online on B");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/api/rooms/" + direct, alice.token()).json()
+                .get("onlineCount").asLong() == 0);
+            long offline = api.say(alice, direct, "after bob left");
+
+            RabbitTemplate rabbit = new RabbitTemplate(connectionFactory);
+            Message first = rabbit.receive(queue.getName(), 15_000);
+            assertThat(first).as("the notification of the message sent after bob left").isNotNull();
+            JsonNode notification = Api.parse(new String(first.getBody()));
+            assertThat(notification.get("seq").asLong()).isEqualTo(offline);
+            assertThat(notification.get("preview").asString()).isEqualTo("after bob left");
+            assertThat(rabbit.receive(queue.getName(), 500)).isNull();
+        }
+        finally {
+            admin.deleteQueue(queue.getName());
         }
     }
 
