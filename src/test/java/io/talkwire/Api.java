@@ -49,6 +49,15 @@ public final class Api {
         return room.json().get("id").asLong();
     }
 
+    /** The DIRECT room of {@code from} and {@code to}, opened by {@code from} (or found, if it exists). */
+    public long directRoom(User from, User to) {
+        Response room = post("/api/direct/" + to.name(), from.token(), "");
+        if (room.status() != 200 && room.status() != 201) {
+            throw new IllegalStateException("opening a direct room failed: " + room);
+        }
+        return room.json().get("id").asLong();
+    }
+
     /** A PRIVATE room of {@code owner} with {@code member} added. */
     public long privateRoomWith(User owner, User member) {
         long room = createRoom(owner, "PRIVATE");

@@ -101,7 +101,7 @@ class MessageEditsIT extends IntegrationTest {
         assertThat(api.delete("/api/rooms/" + room + "/messages/" + bySender, owner.token()).status()).isEqualTo(204);
 
         // in a DIRECT room nobody owns the other's messages
-        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        long direct = api.directRoom(alice, bob);
         long bobs = api.say(bob, direct, "mine");
         assertProblem(api.delete("/api/rooms/" + direct + "/messages/" + bobs, alice.token()), 403);
     }

@@ -71,7 +71,7 @@ class NotificationsIT extends IntegrationTest {
         User bob = api.newUser("bob");
         bind(alice);
         bind(bob);
-        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        long direct = api.directRoom(alice, bob);
         List<Message> toBob;
         long one;
         try (StompTestClient aliceClient = connect(alice)) {
@@ -129,7 +129,7 @@ class NotificationsIT extends IntegrationTest {
             assertThat(notification.get("seq").asLong()).isEqualTo(seq);
             assertThat(notification.get("mention").asBoolean()).isTrue();
             // the fence: a DIRECT message to carol, committed after, notified after
-            long direct = api.post("/api/direct/" + carol.name(), owner.token(), "").json().get("id").asLong();
+            long direct = api.directRoom(owner, carol);
             api.say(owner, direct, "fence");
             JsonNode fence = Api.parse(new String(receive(1).get(0).getBody()));
             assertThat(fence.get("preview").asString()).isEqualTo("fence");
@@ -149,7 +149,7 @@ class NotificationsIT extends IntegrationTest {
         User owner = api.newUser("owner");
         User carol = api.newUser("carol");
         User dave = api.newUser("dave");
-        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        long direct = api.directRoom(alice, bob);
         long room = api.createRoom(owner, "PUBLIC");
         for (User member : List.of(carol, dave)) {
             assertThat(api.put("/api/rooms/" + room + "/members/" + member.name(), member.token()).status()).isEqualTo(204);

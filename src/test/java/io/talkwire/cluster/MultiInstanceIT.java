@@ -147,7 +147,7 @@ class MultiInstanceIT extends IntegrationTest {
         Api api = api();
         User alice = api.newUser("alice");
         User bob = api.newUser("bob");
-        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        long direct = api.directRoom(alice, bob);
         RabbitAdmin admin = new RabbitAdmin(connectionFactory);
         Queue queue = new Queue("notifications-test-" + UUID.randomUUID(), false, true, false);
         admin.declareQueue(queue);
@@ -232,7 +232,7 @@ class MultiInstanceIT extends IntegrationTest {
             Inbox aliceEventsOnB = aliceOnB.subscribe("/user/queue/events");
 
             // bob opens the DIRECT room through A, where alice has no session
-            long room = api.post("/api/direct/" + alice.name(), bob.token(), "").json().get("id").asLong();
+            long room = api.directRoom(bob, alice);
             JsonNode added = aliceEventsOnB.next();
             assertThat(added.get("type").asString()).isEqualTo("ROOM_ADDED");
             assertThat(added.get("room").get("id").asLong()).isEqualTo(room);

@@ -89,7 +89,7 @@ class RabbitClusterIT extends IntegrationTest {
         User alice = api.newUser("alice");
         User bob = api.newUser("bob");
         User bot = api.newUser("bot");
-        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        long direct = api.directRoom(alice, bob);
         long botRoom = api.createRoom(bot, "PUBLIC");
 
         // a push service's queue: quorum, so that it outlives the loss of one node

@@ -87,7 +87,7 @@ class BansIT extends IntegrationTest {
         assertProblem(api.delete("/api/rooms/" + room + "/bans/" + bob.name(), owner.token()), 404);
         long privateRoom = api.createRoom(owner, "PRIVATE");
         assertProblem(api.put("/api/rooms/" + privateRoom + "/bans/" + bob.name(), alice.token()), 404);
-        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        long direct = api.directRoom(alice, bob);
         assertProblem(api.put("/api/rooms/" + direct + "/bans/" + bob.name(), alice.token()), 403);
     }
 }

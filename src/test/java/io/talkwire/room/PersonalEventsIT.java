@@ -63,7 +63,7 @@ class PersonalEventsIT extends IntegrationTest {
                 assertThat(added.get("room").get("id").asLong()).isEqualTo(room);
             }
             // whoever asks, the same room
-            assertThat(api.post("/api/direct/" + alice.name(), bob.token(), "").json().get("id").asLong()).isEqualTo(room);
+            assertThat(api.directRoom(bob, alice)).isEqualTo(room);
         }
     }
 }

@@ -72,7 +72,7 @@ class ReadMarkersIT extends IntegrationTest {
         Api api = api();
         User alice = api.newUser("alice");
         User bob = api.newUser("bob");
-        long direct = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+        long direct = api.directRoom(alice, bob);
         long seq = api.say(alice, direct, "seen?");
         assertThat(api.put("/api/rooms/" + direct + "/read", bob.token(), "{\"seq\":" + seq + "}").status()).isEqualTo(204);
         JsonNode members = api.get("/api/rooms/" + direct + "/members", alice.token()).json();
