@@ -51,7 +51,7 @@ final class ConnectRateScenario {
             long roundMillis = (System.nanoTime() - started) / 1_000_000;
             System.out.println("connect warm-up round " + (round + 1) + ": Talkwire " + talkwire + " (JIT compiling " + jit
                     + " of " + roundMillis + " ms), RabbitMQ direct " + measureRound(i -> rabbit.connect(body -> { })));
-            if (jit * 100 < roundMillis) {
+            if (WarmUp.compiled(jit, roundMillis)) {
                 break;
             }
         }

@@ -31,6 +31,11 @@ final class WarmUp {
         return seconds;
     }
 
+    /** Whether the JIT compilers are done: under 1% of {@code millis} of load (summed over JVMs) spent compiling. */
+    static boolean compiled(long jitMillis, long millis) {
+        return jitMillis * 100 < millis;
+    }
+
     private static int untilCompiled(Talkwire talkwire, List<Process> servers, int maxSeconds) throws Exception {
         List<Process> jvms = talkwire.processes();
         int seconds = 0;
@@ -40,7 +45,7 @@ final class WarmUp {
             seconds += RUN_SECONDS;
             long jit = JvmCounters.jitMillis(jvms) - jitBefore;
             System.out.println("warm-up: " + seconds + " s of load, JIT compiling " + jit + " ms in the last run");
-            if (jit * 100 < RUN_SECONDS * 1000L * jvms.size()) {
+            if (compiled(jit, RUN_SECONDS * 1000L * jvms.size())) {
                 break;
             }
         }
