@@ -1,6 +1,8 @@
 package io.talkwire.bench;
 
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -71,18 +73,26 @@ public final class Benchmark {
         }
         report.put("warmUpSeconds", warmedSeconds);
         if (options.runs("fanout")) {
-            Target bareRelay = null;
-            Process bareRelayProcess = null;
-            if (options.bareRelay()) { // Spring's relay alone, warmed as long as the others
+            List<FanOutScenario.Other> others = new ArrayList<>();
+            if (options.bareRelay()) { // Spring's relay alone
                 TalkwireProcesses.Instance relay = processes.startMain(BareRelay.class.getName(), "bare-relay");
-                bareRelay = RabbitDirect.bareRelay(relay.port());
-                bareRelayProcess = relay.process();
+                others.add(new FanOutScenario.Other("Spring relay alone", "springRelayAlone",
+                        RabbitDirect.bareRelay(relay.port()), relay.process()));
+            }
+            if (options.fanoutBaselineJar().isPresent()) { // another build, on one instance of its own
+                Path jar = options.fanoutBaselineJar().get();
+                TalkwireProcesses.Instance baseline = processes.startJar(jar, "fanout-baseline", List.of());
+                others.add(new FanOutScenario.Other("baseline build", "baselineBuild",
+                        new Talkwire(List.of(baseline.port()), List.of(baseline.process())),
+                        baseline.process()));
+            }
+            for (FanOutScenario.Other other : others) { // warmed as long as the others
                 if (warmedSeconds > 0) {
-                    FanOutLoad.measure(bareRelay, List.of(bareRelayProcess), WarmUp.RATE_PER_PUBLISHER, warmedSeconds);
+                    FanOutLoad.measure(other.target(), List.of(other.process()), WarmUp.RATE_PER_PUBLISHER, warmedSeconds);
                 }
             }
             new FanOutScenario(options.rounds(), options.roundSeconds())
-                .run(fanOutTalkwire, rabbit, bareRelay, bareRelayProcess, warmedSeconds, report);
+                .run(fanOutTalkwire, rabbit, others, warmedSeconds, report);
         }
         if (options.runs("ceiling")) {
             new CeilingScenario(options.stepSeconds()).run(talkwire, rabbit, report);
