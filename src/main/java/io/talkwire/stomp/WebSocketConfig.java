@@ -88,15 +88,9 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
         // user registry's broadcasts, and in broker mode room subscriptions (rewritten to /exchange/amq.topic/rooms.{id})
         StompBrokerRelayRegistration relayRegistration =
                 registry.enableStompBrokerRelay("/exchange", USER_DESTINATION_BROADCAST, USER_REGISTRY_BROADCAST);
-        // every node of a RabbitMQ cluster (talkwire.relay.addresses, or spring.rabbitmq's hosts with the relay port);
-        // one node: Spring's own TCP client
+        // every node of a RabbitMQ cluster (talkwire.relay.addresses, or spring.rabbitmq's hosts with the relay port)
         RelayAddresses addresses = RelayAddresses.of(relay.addresses(), rabbit.determineAddresses(), relay.port());
-        if (addresses.all().size() == 1) {
-            relayRegistration.setRelayHost(addresses.current().getHostString()).setRelayPort(addresses.current().getPort());
-        }
-        else {
-            relayRegistration.setTcpClient(new FailoverTcpClient(addresses));
-        }
+        relayRegistration.setTcpClient(new RelayTcpClient(addresses));
         relayRegistration
             .setClientLogin(rabbit.determineUsername())
             .setClientPasscode(rabbit.determinePassword())
@@ -127,7 +121,9 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
      * A virtual thread per outgoing frame: a write blocked on a stuck client (until the send time or buffer limit
      * closes it) holds no pool thread that frames for everyone else wait on. Frames of one session that must keep
      * their order are handed over one at a time: the relay's, with preserved publish order, and a room
-     * subscription's, by {@link RoomOrder}, which also puts its messages in seq order.
+     * subscription's, by {@link RoomOrder}, which also puts its messages in seq order. The relay hands its frames
+     * over on the event loop of the session's RabbitMQ connection ({@link RelayTcpClient}): this executor must never
+     * block nor run a frame on the calling thread, or a slow client would stall every session of that loop.
      */
     @Override
     public void configureClientOutboundChannel(ChannelRegistration registration) {
