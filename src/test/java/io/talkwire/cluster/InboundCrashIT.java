@@ -19,6 +19,7 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.AbstractMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
@@ -36,6 +37,8 @@ class InboundCrashIT extends IntegrationTest {
 
     private static final int MESSAGES = 3000;
 
+    private static final String DEAD = "talkwire.inbound.dead";
+
     @Autowired
     private ConnectionFactory connectionFactory;
 
@@ -48,6 +51,8 @@ class InboundCrashIT extends IntegrationTest {
         User bot = api.newUser("bot");
         long room = api.createRoom(bot, "PUBLIC");
         RabbitTemplate rabbit = new RabbitTemplate(connectionFactory);
+        RabbitAdmin admin = new RabbitAdmin(connectionFactory);
+        admin.purgeQueue(DEAD, false); // earlier tests' poison
         AbstractMessageListenerContainer survivor = inboundListener();
         survivor.stop(); // the doomed instance alone consumes, until it dies
         int port = PackagedInstance.freePort();
@@ -90,6 +95,7 @@ class InboundCrashIT extends IntegrationTest {
         }
         assertThat(ids).hasSize(MESSAGES);
         assertThat(api.lastSeq(bot, room)).isEqualTo(MESSAGES);
+        assertThat(admin.getQueueInfo(DEAD).getMessageCount()).as("dead-lettered").isZero();
     }
 
     private AbstractMessageListenerContainer inboundListener() {
