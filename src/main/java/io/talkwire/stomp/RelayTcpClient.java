@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 
 import io.netty.buffer.ByteBuf;
@@ -14,6 +15,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -38,7 +41,7 @@ import org.springframework.messaging.tcp.TcpOperations;
 import org.springframework.messaging.tcp.reactor.ReactorNettyTcpConnection;
 
 /**
- * The relay's TCP client: Spring's {@code ReactorNettyTcpClient}, with three differences.
+ * The relay's TCP client: Spring's {@code ReactorNettyTcpClient}, with four differences.
  * <ul>
  * <li>A client session's frames from RabbitMQ are handed to the relay on the connection's own event loop, where they
  * were decoded, instead of on a second thread ({@code publishOn}): one thread hand-off less for every delivery. The
@@ -52,9 +55,13 @@ import org.springframework.messaging.tcp.reactor.ReactorNettyTcpConnection;
  * one on to the next node of the cluster. The system session reconnects by itself (Spring's relay asks every 5 s),
  * each attempt to the node current at that moment; a client session whose node went away gets an ERROR frame and is
  * served by the next node when it connects again.</li>
+ * <li>RabbitMQ's ERROR about a delivery to an ended subscription ({@link StaleDeliveryErrors}) is dropped as it is
+ * decoded: the relay would log it as an error and hand it to the client's session, which Spring then closes.</li>
  * </ul>
  */
 final class RelayTcpClient implements TcpOperations<byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayTcpClient.class);
 
     private final RelayAddresses addresses;
 
@@ -70,6 +77,8 @@ final class RelayTcpClient implements TcpOperations<byte[]> {
     private final TcpClient client;
 
     private volatile boolean stopping;
+
+    private final LongAdder staleDeliveryErrors = new LongAdder();
 
     RelayTcpClient(RelayAddresses addresses) {
         this.addresses = addresses;
@@ -138,6 +147,11 @@ final class RelayTcpClient implements TcpOperations<byte[]> {
             .toFuture();
     }
 
+    /** RabbitMQ's ERRORs about a delivery to an ended subscription, dropped so far. */
+    long staleDeliveryErrors() {
+        return staleDeliveryErrors.sum();
+    }
+
     @Override
     public String toString() {
         return "RelayTcpClient" + addresses.all();
@@ -157,7 +171,7 @@ final class RelayTcpClient implements TcpOperations<byte[]> {
         public Publisher<Void> apply(NettyInbound inbound, NettyOutbound outbound) {
             Sinks.Empty<Void> closed = Sinks.empty();
             TcpConnection<byte[]> connection = new ReactorNettyTcpConnection<>(inbound, outbound, codec, closed);
-            inbound.withConnection(conn -> conn.addHandlerFirst(new Decoder(codec)));
+            inbound.withConnection(conn -> conn.addHandlerFirst(new Decoder()));
             Flux<Message<byte[]>> frames = (Flux) inbound.receiveObject().cast(Message.class);
             if (isClientSession(handler)) {
                 // before any frame, or the connection's end, can reach the handler
@@ -182,18 +196,20 @@ final class RelayTcpClient implements TcpOperations<byte[]> {
                 && !StompBrokerRelayMessageHandler.SYSTEM_SESSION_ID.equals(stomp.getSessionId());
     }
 
-    /** Turns the bytes of a connection into STOMP frames, on its event loop. */
-    private static final class Decoder extends ByteToMessageDecoder {
-
-        private final StompReactorNettyCodec codec;
-
-        Decoder(StompReactorNettyCodec codec) {
-            this.codec = codec;
-        }
+    /** Turns the bytes of a connection into STOMP frames, on its event loop, and drops stale-delivery ERRORs. */
+    private final class Decoder extends ByteToMessageDecoder {
 
         @Override
         protected void decode(ChannelHandlerContext context, ByteBuf in, List<Object> out) {
-            out.addAll(codec.decode(in));
+            for (Message<byte[]> frame : codec.decode(in)) {
+                if (StaleDeliveryErrors.isStale(frame)) {
+                    staleDeliveryErrors.increment();
+                    log.debug("Dropped RabbitMQ's ERROR about a delivery to an ended subscription");
+                }
+                else {
+                    out.add(frame);
+                }
+            }
         }
     }
 

@@ -129,8 +129,7 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
     public void configureClientOutboundChannel(ChannelRegistration registration) {
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("client-outbound-");
         executor.setVirtualThreads(true);
-        registration.executor(executor).interceptors(new StaleDeliveryErrors(), new ExceptSessionHeader(), roomOrder,
-                openSessions);
+        registration.executor(executor).interceptors(new ExceptSessionHeader(), roomOrder, openSessions);
     }
 
     @Override

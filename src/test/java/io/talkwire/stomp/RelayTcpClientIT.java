@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import io.talkwire.TestServices;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The relay's TCP client against RabbitMQ's STOMP plugin: a client session's frames reach the relay in order on the
  * event loop of its connection (no hand-off per frame), the system session's on another thread (handling them may
- * wait for a write on that event loop), and shutting down closes every connection.
+ * wait for a write on that event loop), shutting down closes every connection, and RabbitMQ's ERROR about a delivery
+ * to an ended subscription never reaches the relay.
  */
 class RelayTcpClientIT {
 
@@ -67,6 +69,23 @@ class RelayTcpClientIT {
                 new FixedIntervalReconnectStrategy(5000));
 
         assertThat(session.threads).isNotEmpty().allSatisfy(thread -> assertThat(thread).startsWith("relay-system"));
+    }
+
+    @Test
+    void rabbitMqsErrorAboutADeliveryToAnEndedSubscriptionNeverReachesTheRelay() throws Exception {
+        Session subscriber = connect("client-session-subscriber");
+        Session publisher = connect("client-session-publisher");
+        // messages on their way when their subscription ends: RabbitMQ's STOMP plugin answers each with that ERROR
+        for (int i = 0; i < 50 && client.staleDeliveryErrors() == 0; i++) {
+            subscriber.send(StompCommand.SUBSCRIBE, topic, "id", "s" + i);
+            IntStream.range(0, 300).forEach(n -> publisher.send(StompCommand.SEND, topic));
+            subscriber.send(StompCommand.UNSUBSCRIBE, null, "id", "s" + i);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.staleDeliveryErrors() > 0);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+            .until(() -> subscriber.frames.stream().noneMatch(frame -> frame.getCommand() == StompCommand.ERROR));
+        assertThat(subscriber.messages()).isNotEmpty();
     }
 
     @Test
@@ -118,7 +137,7 @@ class RelayTcpClientIT {
             this.sessionId = sessionId;
         }
 
-        void send(StompCommand command, String destination, String... headers) {
+        void send(StompCommand command, @Nullable String destination, String... headers) {
             StompHeaderAccessor frame = StompHeaderAccessor.create(command);
             frame.setDestination(destination);
             for (int i = 0; i < headers.length; i += 2) {
