@@ -147,7 +147,7 @@ final class RelayTcpClient implements TcpOperations<byte[]> {
             .toFuture();
     }
 
-    /** RabbitMQ's ERRORs about a delivery to an ended subscription, dropped so far. */
+    /** RabbitMQ's ERRORs about a delivery to an ended subscription dropped so far (what the tests read). */
     long staleDeliveryErrors() {
         return staleDeliveryErrors.sum();
     }

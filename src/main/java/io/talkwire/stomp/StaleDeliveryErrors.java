@@ -22,6 +22,7 @@ final class StaleDeliveryErrors {
 
     static boolean isStale(Message<byte[]> frame) {
         StompHeaderAccessor headers = MessageHeaderAccessor.getAccessor(frame, StompHeaderAccessor.class);
-        return headers != null && headers.getCommand() == StompCommand.ERROR && STALE_DELIVERY.equals(headers.getMessage());
+        return headers != null && headers.getCommand() == StompCommand.ERROR
+                && STALE_DELIVERY.equals(headers.getMessage());
     }
 }

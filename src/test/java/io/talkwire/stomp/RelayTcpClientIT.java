@@ -76,16 +76,18 @@ class RelayTcpClientIT {
         Session subscriber = connect("client-session-subscriber");
         Session publisher = connect("client-session-publisher");
         // messages on their way when their subscription ends: RabbitMQ's STOMP plugin answers each with that ERROR
-        for (int i = 0; i < 50 && client.staleDeliveryErrors() == 0; i++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (int i = 0; client.staleDeliveryErrors() == 0 && System.nanoTime() < deadline; i++) {
             subscriber.send(StompCommand.SUBSCRIBE, topic, "id", "s" + i);
-            IntStream.range(0, 300).forEach(n -> publisher.send(StompCommand.SEND, topic));
-            subscriber.send(StompCommand.UNSUBSCRIBE, null, "id", "s" + i);
+            IntStream.range(0, 150).forEach(n -> publisher.send(StompCommand.SEND, topic));
+            subscriber.send(StompCommand.UNSUBSCRIBE, null, "id", "s" + i); // amid the flow
+            IntStream.range(0, 150).forEach(n -> publisher.send(StompCommand.SEND, topic));
         }
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.staleDeliveryErrors() > 0);
+        await("RabbitMQ's ERROR about a delivery to an ended subscription").atMost(Duration.ofSeconds(10))
+            .until(() -> client.staleDeliveryErrors() > 0);
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
             .until(() -> subscriber.frames.stream().noneMatch(frame -> frame.getCommand() == StompCommand.ERROR));
-        assertThat(subscriber.messages()).isNotEmpty();
     }
 
     @Test
