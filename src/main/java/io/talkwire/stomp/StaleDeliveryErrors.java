@@ -15,7 +15,7 @@ import org.springframework.messaging.support.MessageHeaderAccessor;
  */
 final class StaleDeliveryErrors {
 
-    static final String STALE_DELIVERY = "Subscription not found";
+    private static final String STALE_DELIVERY = "Subscription not found";
 
     private StaleDeliveryErrors() {
     }
