@@ -64,6 +64,8 @@ class GroupCommit extends ShutdownStep {
 
     private final BatchWorker<Pending> committers;
 
+    private final SendsInFlight inFlight;
+
     private final SendMeters sends;
 
     /** Messages per successful commit statement, and how long it took (the WAL flush included). */
@@ -77,6 +79,7 @@ class GroupCommit extends ShutdownStep {
         this.store = store;
         this.rooms = rooms;
         this.events = events;
+        this.inFlight = inFlight;
         this.sends = sends;
         this.batchSize = DistributionSummary.builder("talkwire.commit.batch")
             .description("messages stored by one commit of the group commit")
@@ -98,6 +101,7 @@ class GroupCommit extends ShutdownStep {
     CompletableFuture<Appended> submit(long roomId, String sender, String content, @Nullable String clientMessageId) {
         Pending pending = new Pending(roomId, sender, content, clientMessageId, new CompletableFuture<>());
         committers.submit(pending, roomId);
+        inFlight.handled(); // a STOMP SEND's: queued, so its committer does not linger for it
         return pending.result();
     }
 
