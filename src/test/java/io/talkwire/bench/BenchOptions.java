@@ -27,6 +27,8 @@ import java.util.TreeSet;
  * @param fanoutBaselineJar scenario 1: also measures another build's jar (an older commit's, for an A/B) on one instance
  *        of its own, with the same options and warm-up, in the same alternating rounds
  *        ({@code fanoutBaselineJar=/tmp/talkwire-62cddf0/target/talkwire-0.1.0-SNAPSHOT.jar})
+ * @param baselineJvmArgs scenario 1: JVM options of the baseline build only, after {@code jvmArgs} (an A/B of JVM
+ *        settings on the same jar: {@code baselineJvmArgs=-Xms512m})
  * @param stepSeconds scenario 2: length of each step ({@code stepSeconds=5})
  * @param sessions scenario 3: sessions held ({@code sessions=10000})
  * @param instances scenario 3: Talkwire instances the sessions are spread over ({@code instances=2})
@@ -67,7 +69,7 @@ import java.util.TreeSet;
  *        ({@code jdbcUrl=jdbc:postgresql://localhost:5432/talkwire})
  */
 record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fanoutInstances, boolean bareRelay,
-        Optional<Path> fanoutBaselineJar,
+        Optional<Path> fanoutBaselineJar, List<String> baselineJvmArgs,
         int stepSeconds, int sessions, int instances, int seconds, int window, int connectSessions, int connectConcurrency,
         int connectRounds, int connectWarmupRounds, int inboundRounds, int inboundMessages, int notificationRate, int notificationSeconds,
         int notificationWarmupSeconds,
@@ -91,6 +93,7 @@ record BenchOptions(List<String> scenarios, int rounds, int roundSeconds, int fa
                 given.number("fanoutInstances", 1, 1),
                 given.flag("bareRelay"),
                 given.jar("fanoutBaselineJar"),
+                given.list("baselineJvmArgs"),
                 given.number("stepSeconds", 5, 1),
                 given.number("sessions", 10_000, 1),
                 given.number("instances", 2, 1),

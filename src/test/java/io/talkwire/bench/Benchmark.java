@@ -81,7 +81,7 @@ public final class Benchmark {
             }
             if (options.fanoutBaselineJar().isPresent()) { // another build, on one instance of its own
                 Path jar = options.fanoutBaselineJar().get();
-                TalkwireProcesses.Instance baseline = processes.startJar(jar, "fanout-baseline", List.of());
+                TalkwireProcesses.Instance baseline = processes.startJar(jar, "fanout-baseline", options.baselineJvmArgs(), List.of());
                 others.add(new FanOutScenario.Other("baseline build", "baselineBuild",
                         new Talkwire(List.of(baseline.port()), List.of(baseline.process())),
                         baseline.process()));

@@ -74,7 +74,7 @@ final class RoomListScenario {
     /** Talkwire against the baseline jar, started for this and stopped after. */
     private void compare(TalkwireProcesses processes, Talkwire user, Map<String, Object> result, Report report)
             throws Exception {
-        TalkwireProcesses.Instance old = processes.startJar(baselineJar.get(), "baseline",
+        TalkwireProcesses.Instance old = processes.startJar(baselineJar.get(), "baseline", List.of(),
                 List.of("--spring.flyway.enabled=false"));
         try {
             List<Measured> both = measure(List.of(user, user.loggedInOn(old.port(), old.process())));

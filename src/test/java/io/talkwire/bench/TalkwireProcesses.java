@@ -53,13 +53,16 @@ final class TalkwireProcesses {
     }
 
     /**
-     * An instance of another jar (an older build, for a baseline) on a free port, with the arguments the packaged
-     * jar's instances get and then {@code extraArgs}; it logs to target/bench-talkwire-{@code name}.log.
+     * An instance of another jar (an older build, for a baseline) on a free port, with the options the packaged
+     * jar's instances get and then {@code extraJvmArgs} and {@code extraArgs}; it logs to
+     * target/bench-talkwire-{@code name}.log.
      */
-    Instance startJar(Path jar, String name, List<String> extraArgs) throws Exception {
+    Instance startJar(Path jar, String name, List<String> extraJvmArgs, List<String> extraArgs) throws Exception {
         int port = freePort();
         String log = "bench-talkwire-" + name + ".log";
-        Process process = launch(command(port, jar, extraArgs, false), log);
+        List<String> command = command(port, jar, extraArgs, false);
+        command.addAll(1 + options.jvmArgs().size(), extraJvmArgs);
+        Process process = launch(command, log);
         others.add(process);
         awaitHealthy(port, log);
         return new Instance(port, process);
