@@ -13,6 +13,10 @@ import org.springframework.context.event.EventListener;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
 
 /** A committed event goes to the subscribers before any other listener of it gets it. */
 class BroadcasterTest {
@@ -24,7 +28,10 @@ class BroadcasterTest {
         calls.clear();
         try (var context = new AnnotationConfigApplicationContext()) {
             context.registerBean(OtherListener.class); // registered first, as a component scan finds chat.Notifications
-            context.registerBean(RoomDelivery.class, RecordingDelivery::new);
+            RoomDelivery delivery = mock(RoomDelivery.class);
+            doAnswer(call -> calls.add("delivered to room " + call.getArgument(0))).when(delivery)
+                .publish(anyLong(), anyLong(), any());
+            context.registerBean(RoomDelivery.class, () -> delivery);
             context.registerBean(JsonMapper.class, () -> JsonMapper.builder().build());
             context.registerBean(Broadcaster.class);
             context.refresh();
@@ -39,39 +46,6 @@ class BroadcasterTest {
         @EventListener
         void on(RoomEvent event) {
             calls.add("other listener");
-        }
-    }
-
-    static class RecordingDelivery implements RoomDelivery {
-
-        @Override
-        public void publish(long roomId, long seq, byte[] json) {
-            calls.add("delivered to room " + roomId);
-        }
-
-        @Override
-        public void publishExcept(long roomId, byte[] json, String exceptSessionId) {
-        }
-
-        @Override
-        public boolean relaysSubscriptions() {
-            return false;
-        }
-
-        @Override
-        public void subscribed(String sessionId, String subscriptionId, long roomId) {
-        }
-
-        @Override
-        public void unsubscribed(String sessionId, String subscriptionId, long roomId) {
-        }
-
-        @Override
-        public void revoke(String sessionId, String subscriptionId, long roomId) {
-        }
-
-        @Override
-        public void disconnected(String sessionId, Map<String, Long> subscriptions) {
         }
     }
 }
