@@ -9,7 +9,8 @@ import org.springframework.stereotype.Component;
  * a SEND from the moment it lets it through until the group commit has it, or its handling returns without it (a
  * rejected send). While any are on their way, a committer that just took a send waits briefly for them, so that sends
  * arriving together (two people answering at once) share one commit instead of queueing for the room one commit after
- * the other. A send stops counting as soon as it is queued, so a committer never waits for the send it just took.
+ * the other. A send stops counting right after it is queued, so a committer does not wait for the send it just took
+ * (unless the reading thread is held up between the two steps; counting it off before would cost batches instead).
  *
  * <p>A send is counted on the thread that reads its frame (the inbound channel runs its handlers there), so that
  * thread is where it stops counting, whichever comes first.

@@ -27,8 +27,8 @@ import java.util.TreeSet;
  * @param fanoutBaselineJar scenario 1: also measures another build's jar (an older commit's, for an A/B) on one instance
  *        of its own, with the same options and warm-up, in the same alternating rounds
  *        ({@code fanoutBaselineJar=/tmp/talkwire-62cddf0/target/talkwire-0.1.0-SNAPSHOT.jar})
- * @param baselineJvmArgs scenario 1: JVM options of the baseline build only, after {@code jvmArgs} (an A/B of JVM
- *        settings on the same jar: {@code baselineJvmArgs=-Xms512m})
+ * @param baselineJvmArgs scenario 1: JVM options of the baseline build only, after {@code jvmArgs} and the heap (an A/B
+ *        of JVM settings on the same jar: {@code baselineJvmArgs=-Xms512m}); unused without {@code fanoutBaselineJar}
  * @param stepSeconds scenario 2: length of each step ({@code stepSeconds=5})
  * @param sessions scenario 3: sessions held ({@code sessions=10000})
  * @param instances scenario 3: Talkwire instances the sessions are spread over ({@code instances=2})

@@ -61,7 +61,7 @@ final class TalkwireProcesses {
         int port = freePort();
         String log = "bench-talkwire-" + name + ".log";
         List<String> command = command(port, jar, extraArgs, false);
-        command.addAll(1 + options.jvmArgs().size(), extraJvmArgs);
+        command.addAll(command.indexOf("-jar"), extraJvmArgs); // after -Xmx, which they may override
         Process process = launch(command, log);
         others.add(process);
         awaitHealthy(port, log);
