@@ -207,7 +207,10 @@ public class RoomService {
             .list();
     }
 
-    /** The DIRECT room of two users: the same room whoever asks first; both hear of it when it is created. */
+    /**
+     * The DIRECT room of two users: the same room whoever asks first. Both are its members, again if one of them left
+     * it, and each hears of it when they become one.
+     */
     @Transactional
     public Room openDirect(String actor, String username) {
         String other = existingUser(username);
@@ -222,16 +225,15 @@ public class RoomService {
             .params(key.replace(":", " & "), key)
             .query(Long.class)
             .optional();
-        if (created.isPresent()) {
-            insertMember(created.get(), actor, "MEMBER");
-            insertMember(created.get(), other, "MEMBER");
-            events.publishEvent(new MembershipChanged(created.get(), actor, true));
-            events.publishEvent(new MembershipChanged(created.get(), other, true));
-        }
         long id = created.orElseGet(() -> jdbc.sql("SELECT id FROM rooms WHERE direct_key = ?")
             .param(key)
             .query(Long.class)
             .single());
+        for (String member : List.of(actor, other)) {
+            if (insertMember(id, member, "MEMBER")) {
+                events.publishEvent(new MembershipChanged(id, member, true));
+            }
+        }
         return find(id, actor).orElseThrow();
     }
 

@@ -144,4 +144,23 @@ class RoomApiIT extends IntegrationTest {
         assertThat(api.post("/api/direct/" + alice.name(), alice.token(), "").status()).isEqualTo(400);
         assertThat(api.post("/api/direct/no_such_user_at_all", alice.token(), "").status()).isEqualTo(404);
     }
+
+    @Test
+    void whoLeftADirectRoomIsBackWhenEitherOpensItAgain() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        User bob = api.newUser("bob");
+        long id = api.post("/api/direct/" + bob.name(), alice.token(), "").json().get("id").asLong();
+
+        assertThat(api.delete("/api/rooms/" + id + "/members/" + alice.name(), alice.token()).status()).isEqualTo(204);
+        assertThat(api.get("/api/rooms/" + id, alice.token()).status()).isEqualTo(404);
+        JsonNode reopened = api.post("/api/direct/" + bob.name(), alice.token(), "").json();
+        assertThat(reopened.get("id").asLong()).isEqualTo(id);
+        assertThat(reopened.get("memberCount").asLong()).isEqualTo(2);
+        assertThat(api.get("/api/rooms/" + id + "/messages", alice.token()).status()).isEqualTo(200);
+
+        assertThat(api.delete("/api/rooms/" + id + "/members/" + alice.name(), alice.token()).status()).isEqualTo(204);
+        assertThat(api.post("/api/direct/" + alice.name(), bob.token(), "").json().get("memberCount").asLong()).isEqualTo(2);
+        assertThat(api.get("/api/rooms/" + id, alice.token()).status()).isEqualTo(200);
+    }
 }
