@@ -61,9 +61,10 @@ class ChatService {
     CompletableFuture<Appended> sendUnlimited(long roomId, String sender, SendRequest request) {
         String content = validContent(request.content());
         String clientMessageId = request.clientMessageId();
-        if (clientMessageId != null && (clientMessageId.isEmpty() || clientMessageId.length() > MAX_CLIENT_MESSAGE_ID)) {
-            throw SendRejectedException.invalid("INVALID_CLIENT_MESSAGE_ID",
-                    "clientMessageId must be 1 to " + MAX_CLIENT_MESSAGE_ID + " characters");
+        if (clientMessageId != null && (clientMessageId.isEmpty() || clientMessageId.length() > MAX_CLIENT_MESSAGE_ID
+                || !Text.storable(clientMessageId))) {
+            throw SendRejectedException.invalid("INVALID_CLIENT_MESSAGE_ID", "clientMessageId must be 1 to "
+                    + MAX_CLIENT_MESSAGE_ID + " characters of Unicode text, without U+0000 or a lone surrogate");
         }
         return groupCommit.submit(roomId, sender, content, clientMessageId);
     }

@@ -72,7 +72,15 @@ class HostileContentIT extends IntegrationTest {
             Inbox errors = client.subscribe("/user/queue/errors");
             client.send("/app/rooms." + room + ".send", "{\"content\":\"a\\u0000b\"}", "nul");
             assertThat(errors.next().get("code").asString()).isEqualTo("INVALID_CONTENT");
+            // in a clientMessageId too: refused as bad input, never "the database failed, send again"
+            client.send("/app/rooms." + room + ".send", "{\"content\":\"ok\",\"clientMessageId\":\"a\\u0000\"}", "nul-id");
+            assertThat(errors.next().get("code").asString()).isEqualTo("INVALID_CLIENT_MESSAGE_ID");
         }
+        Api.Response nulId = api.post("/api/rooms/" + room + "/messages", alice.token(),
+                "{\"content\":\"ok\",\"clientMessageId\":\"\\u0000\"}");
+        assertThat(nulId.status()).isEqualTo(400);
+        assertThat(nulId.json().get("detail").asString()).contains("U+0000");
+        assertThat(api.get("/api/rooms/" + room, alice.token()).json().get("lastSeq").asLong()).isZero();
         assertThat(api.post("/api/rooms", alice.token(), "{\"name\":\"a\\u0000\",\"kind\":\"PUBLIC\"}").status()).isEqualTo(400);
     }
 

@@ -93,6 +93,7 @@ class InboundIT extends IntegrationTest {
         poison.put(inbound(room, bot.name(), "   ", "p6"), "INVALID_CONTENT");
         poison.put("{\"roomId\":" + room + ",\"username\":\"" + bot.name() + "\",\"content\":\"no id\"}", "INVALID_CLIENT_MESSAGE_ID");
         poison.put(inbound(room, bot.name(), "x".repeat(10 * 1024 * 1024), "p7"), "TOO_LARGE");
+        poison.put(inbound(room, bot.name(), "x", "p8\\u0000"), "INVALID_CLIENT_MESSAGE_ID");
         for (String body : poison.keySet()) {
             post(body);
         }
