@@ -69,14 +69,19 @@ public class RoomSubscriptions {
         Lock lock = lockOf(sessionId);
         lock.lock();
         try {
+            // held before readability is read: a revocation from now on finds the session, and waits for its lock
+            Held held = sessions.computeIfAbsent(sessionId, id -> new Held(username));
             presence.subscribed(sessionId, subscriptionId, roomId, username);
             Optional<Long> lastSeq = presence.isConnected(sessionId) ? rooms.readableLastSeq(roomId, username)
                     : Optional.empty();
             if (lastSeq.isEmpty()) {
                 presence.unsubscribed(sessionId, subscriptionId);
+                if (held.live.isEmpty() && held.revoked.isEmpty()) {
+                    sessions.remove(sessionId, held);
+                }
                 return false;
             }
-            sessions.computeIfAbsent(sessionId, id -> new Held(username)).live.put(subscriptionId, roomId);
+            held.live.put(subscriptionId, roomId);
             order.subscribed(sessionId, subscriptionId, roomId, lastSeq.get());
             delivery.subscribed(sessionId, subscriptionId, roomId);
             return true;

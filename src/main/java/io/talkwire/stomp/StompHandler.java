@@ -54,6 +54,8 @@ class StompHandler implements ChannelInterceptor {
     /** A second CONNECT on one connection, whoever notices it first (this handler, or Spring before it). */
     static final String ALREADY_CONNECTED = "already connected: one CONNECT per connection";
 
+    static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: wait for the CONNECTED frame";
+
     private static final Set<String> PERSONAL_QUEUES = Set.of("/user/queue/events", "/user/queue/errors");
 
     /**
@@ -204,11 +206,16 @@ class StompHandler implements ChannelInterceptor {
             throw new StompRejectedException("only ack:auto is supported");
         }
         SimpSession session = session(user, frame.getSessionId());
-        if (session != null && subscription(session, subscriptionId) != null) {
+        if (session == null) {
+            // the session is known (its subscription ids and their count) once its CONNECTED is on its way, and the
+            // relay drops a client's frames until then
+            throw new StompRejectedException(SUBSCRIBE_BEFORE_CONNECTED);
+        }
+        if (subscription(session, subscriptionId) != null) {
             // as RabbitMQ does: a reused id would leave the first subscription live but forgotten
             throw new StompRejectedException("subscription id '" + subscriptionId + "' is already in use in this session");
         }
-        if (session != null && session.getSubscriptions().size() >= limits.subscriptionsPerSession()) {
+        if (session.getSubscriptions().size() >= limits.subscriptionsPerSession()) {
             throw new StompRejectedException(
                     "too many subscriptions: at most " + limits.subscriptionsPerSession() + " per session");
         }

@@ -48,6 +48,33 @@ class SubscriptionIdsIT extends IntegrationTest {
         }
     }
 
+    /**
+     * Frames written right behind CONNECT reach the server before the session is registered, which is when its
+     * subscription ids become known: one id used twice there would leave the first subscription unseen by revocations.
+     */
+    @Test
+    void aSubscribeBeforeConnectedIsRefused() {
+        Api api = api();
+        User owner = api.newUser("owner");
+        User mallory = api.newUser("mallory");
+        long secret = api.privateRoomWith(owner, mallory);
+        long own = api.createRoom(mallory, "PUBLIC");
+        try (RawStompClient client = new RawStompClient(port)) {
+            client.sendText(frame("CONNECT", "accept-version:1.2\nhost:localhost\nAuthorization:Bearer " + mallory.token())
+                    + frame("SUBSCRIBE", "id:x\ndestination:/topic/rooms." + secret)
+                    + frame("SUBSCRIBE", "id:x\ndestination:/topic/rooms." + own));
+            Frame error = client.next("ERROR");
+            assertThat(error.headers().get("message")).contains("wait for the CONNECTED frame");
+            client.awaitClose();
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(api.get("/api/rooms/" + secret, owner.token()).json().get("onlineCount").asLong()).isZero());
+    }
+
+    private static String frame(String command, String headers) {
+        return command + "\n" + headers + "\n\n\0";
+    }
+
     @Test
     void aRemovedMemberLosesEverySubscriptionToTheRoomWhateverItsIds() {
         Api api = api();
