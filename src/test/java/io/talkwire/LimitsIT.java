@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
@@ -132,6 +134,25 @@ class LimitsIT extends IntegrationTest {
     @Test
     void oneAddressGuessingManyUsernamesGets429OnlyFarAboveWhatPeopleMistype() {
         assertLoginFailuresPerAddress(defaults, 5);
+    }
+
+    /** Guesses sent at once are counted one after the other: no more of them reach the password check than the limit. */
+    @Test
+    void concurrentGuessesGetNoMoreTriesThanTheLimit() {
+        User dave = newUser("dave");
+        String attacker = randomAddress();
+        List<Integer> statuses;
+        try (ExecutorService guessers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<CompletableFuture<Integer>> guesses = new ArrayList<>();
+            for (int i = 0; i < 6 * LOGIN_FAILURES; i++) {
+                guesses.add(CompletableFuture.supplyAsync(
+                        () -> login(configured, dave.name(), "wrong password", attacker), guessers));
+            }
+            statuses = guesses.stream().map(CompletableFuture::join).toList();
+        }
+        assertThat(statuses).containsOnly(401, 429);
+        assertThat(statuses.stream().filter(status -> status == 401).count()).isEqualTo(LOGIN_FAILURES);
+        assertThat(login(configured, dave.name(), "secret-pass", randomAddress())).isEqualTo(200);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.talkwire.auth;
 
 import java.security.Principal;
+import java.time.Instant;
 import java.util.Optional;
 
 import io.talkwire.RateLimiter;
@@ -53,16 +54,14 @@ class AuthController {
     @PostMapping("/api/auth/login")
     TokenResponse login(@RequestBody Credentials credentials, HttpServletRequest request) {
         String address = request.getRemoteAddr();
-        if (throttle.isBlocked(credentials.username(), address)) {
-            throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
-                    "too many failed logins; try again in " + LoginThrottle.WINDOW.toMinutes() + " minutes");
-        }
+        Instant attempted = throttle.attempt(credentials.username(), address)
+            .orElseThrow(() -> new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
+                    "too many failed logins; try again in " + LoginThrottle.WINDOW.toMinutes() + " minutes"));
         Optional<User> user = users.authenticate(credentials.username(), credentials.password());
         if (user.isEmpty()) {
-            throttle.failed(credentials.username(), address);
             throw new ResponseStatusException(HttpStatus.UNAUTHORIZED, "wrong username or password");
         }
-        throttle.succeeded(credentials.username(), address);
+        throttle.succeeded(credentials.username(), address, attempted);
         return tokens.login(user.get().username());
     }
 

@@ -1,7 +1,9 @@
 package io.talkwire.auth;
 
+import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.List;
+import java.time.Instant;
+import java.util.Optional;
 
 import io.talkwire.TalkwireProperties;
 
@@ -34,33 +36,58 @@ class LoginThrottle {
         this.limit = properties.limits().loginFailures();
     }
 
-    boolean isBlocked(String username, String address) {
-        return failures(pairKey(username, address)) >= limit || isBlocked(address);
+    /**
+     * Counts a login as failed before its password is checked, and returns when; empty, counting nothing, when the
+     * username from that address or the address is past its ceiling. Counted first, one attempt at a time per key (a
+     * lock held until the commit), so that guesses sent at once cannot all pass before any of them has failed.
+     */
+    @Transactional
+    Optional<Instant> attempt(String username, String address) {
+        String pair = pairKey(username, address);
+        String addr = addressKey(address);
+        lock(pair);
+        lock(addr);
+        if (failures(pair) >= limit || failures(addr) >= addressLimit()) {
+            return Optional.empty();
+        }
+        count(pair);
+        return Optional.of(count(addr));
+    }
+
+    /** The attempt counted at {@code attempted} was right: no failure, and the username's from that address forgotten. */
+    void succeeded(String username, String address, Instant attempted) {
+        jdbc.sql("DELETE FROM login_failures WHERE key = ?").param(pairKey(username, address)).update();
+        jdbc.sql("DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures WHERE key = ? AND failed_at = ? LIMIT 1)")
+            .params(addressKey(address), Timestamp.from(attempted))
+            .update();
     }
 
     /** Whether the address is past its ceiling (failed refreshes, which name no user, count only here). */
     boolean isBlocked(String address) {
-        return failures(addressKey(address)) >= (long) limit * ADDRESS_FACTOR;
-    }
-
-    @Transactional
-    void failed(String username, String address) {
-        List.of(pairKey(username, address), addressKey(address)).forEach(this::count);
+        return failures(addressKey(address)) >= addressLimit();
     }
 
     void failed(String address) {
         count(addressKey(address));
     }
 
-    private void count(String key) {
+    private long addressLimit() {
+        return (long) limit * ADDRESS_FACTOR;
+    }
+
+    private void lock(String key) {
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))").param(key).query(rs -> { });
+    }
+
+    private Instant count(String key) {
         jdbc.sql("DELETE FROM login_failures WHERE key = ? AND failed_at <= now() - make_interval(secs => ?)")
             .params(key, WINDOW.toSeconds())
             .update();
-        jdbc.sql("INSERT INTO login_failures (key) VALUES (?)").param(key).update();
-    }
-
-    void succeeded(String username, String address) {
-        jdbc.sql("DELETE FROM login_failures WHERE key = ?").param(pairKey(username, address)).update();
+        return jdbc.sql("INSERT INTO login_failures (key) VALUES (?) RETURNING failed_at")
+            .param(key)
+            .query(Timestamp.class)
+            .single()
+            .toInstant();
     }
 
     private long failures(String key) {
