@@ -39,11 +39,14 @@ class RoomController {
         return rooms.create(me.getName(), request.name(), request.kind());
     }
 
-    /** A page of the rooms I may read, by ascending id: {@code after} is the last id of the previous page. */
+    /**
+     * Every room I may read, by ascending id; or a page of them, with {@code limit}: {@code after} is the last id of the
+     * previous page.
+     */
     @GetMapping("/api/rooms")
     List<Room> list(@RequestParam(required = false) @Nullable Integer limit,
             @RequestParam(required = false) @Nullable Long after, Principal me) {
-        return rooms.visibleTo(me.getName(), limit == null ? RoomService.DEFAULT_PAGE : limit, after == null ? 0 : after);
+        return rooms.visibleTo(me.getName(), limit, after == null ? 0 : after);
     }
 
     @GetMapping("/api/rooms/{id}")

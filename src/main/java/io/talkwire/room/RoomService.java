@@ -81,16 +81,15 @@ public class RoomService {
         return find(id, owner).orElseThrow();
     }
 
-    static final int DEFAULT_PAGE = 100;
-
     static final int MAX_PAGE = 500;
 
-    /** Up to {@code limit} rooms {@code user} may read, with ids above {@code after}, by ascending id. */
-    public List<Room> visibleTo(String user, int limit, long after) {
-        if (limit < 1 || limit > MAX_PAGE) {
+    /** The rooms {@code user} may read with ids above {@code after}, by ascending id: all, or up to {@code limit}. */
+    public List<Room> visibleTo(String user, @Nullable Integer limit, long after) {
+        if (limit != null && (limit < 1 || limit > MAX_PAGE)) {
             throw badRequest("limit must be 1 to " + MAX_PAGE);
         }
-        return jdbc.sql(ROOM_VIEW + " WHERE r.id > :after AND " + READABLE + " ORDER BY r.id LIMIT :limit")
+        // LIMIT NULL is no limit
+        return jdbc.sql(ROOM_VIEW + " WHERE r.id > :after AND " + READABLE + " ORDER BY r.id LIMIT CAST(:limit AS integer)")
             .param("user", user)
             .param("after", after)
             .param("limit", limit)
