@@ -37,7 +37,8 @@ public class UserService {
         if (!USERNAME.matcher(username).matches()) {
             throw badRequest("username must match ^[a-z0-9_.-]{3,32}$ (it is lower-cased first)");
         }
-        if (password == null || password.length() < 8 || password.length() > 128) {
+        int length = password == null ? 0 : password.codePointCount(0, password.length()); // characters, as content's
+        if (length < 8 || length > 128) {
             throw badRequest("password must be 8 to 128 characters");
         }
         try {

@@ -4,11 +4,9 @@ import java.security.Principal;
 import java.util.List;
 
 import io.talkwire.chat.ChatEvents.SendRequest;
-import io.talkwire.chat.MessageStore.Appended;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -41,18 +39,19 @@ class ChatController {
         return chat.history(id, me.getName(), limit, before, after);
     }
 
-    /** 201 for a new message; 200 with the stored one when the clientMessageId was sent before. */
+    /** 201 with the message; a retry of its clientMessageId gets the same answer, with the message stored before. */
     @PostMapping("/api/rooms/{id}/messages")
-    ResponseEntity<ChatMessage> send(@PathVariable long id, @RequestBody SendRequest request, Principal me) {
-        Appended appended;
+    @ResponseStatus(HttpStatus.CREATED)
+    ChatMessage send(@PathVariable long id, @RequestBody SendRequest request, Principal me) {
+        ChatMessage message;
         try {
-            appended = chat.sendAndWait(id, me.getName(), request);
+            message = chat.sendAndWait(id, me.getName(), request);
         }
         catch (RuntimeException refused) {
             meters.refused(SendMeters.codeOf(refused));
             throw refused;
         }
-        return ResponseEntity.status(appended.created() ? HttpStatus.CREATED : HttpStatus.OK).body(appended.message());
+        return message;
     }
 
     @PatchMapping("/api/rooms/{id}/messages/{seq}")

@@ -8,7 +8,6 @@ import io.talkwire.RateLimiter;
 import io.talkwire.TalkwireProperties;
 import io.talkwire.Text;
 import io.talkwire.chat.ChatEvents.SendRequest;
-import io.talkwire.chat.MessageStore.Appended;
 import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
 
@@ -49,7 +48,7 @@ class ChatService {
      * published to the room, so the caller may acknowledge it; a repeated clientMessageId completes with the stored
      * message and publishes nothing. Invalid sends fail at once.
      */
-    CompletableFuture<Appended> send(long roomId, String sender, SendRequest request) {
+    CompletableFuture<ChatMessage> send(long roomId, String sender, SendRequest request) {
         checkRate(sender);
         return sendUnlimited(roomId, sender, request);
     }
@@ -58,7 +57,7 @@ class ChatService {
      * {@link #send} without the user's rate limit: for what a backend service posts as the user through
      * {@code talkwire.inbound} (it holds the broker's credentials, and the queue paces it).
      */
-    CompletableFuture<Appended> sendUnlimited(long roomId, String sender, SendRequest request) {
+    CompletableFuture<ChatMessage> sendUnlimited(long roomId, String sender, SendRequest request) {
         String content = validContent(request.content());
         String clientMessageId = request.clientMessageId();
         if (clientMessageId != null && (clientMessageId.isEmpty() || clientMessageId.length() > MAX_CLIENT_MESSAGE_ID
@@ -94,7 +93,7 @@ class ChatService {
     }
 
     /** {@link #send} for callers that wait (REST): the failure as it was thrown, not wrapped. */
-    Appended sendAndWait(long roomId, String sender, SendRequest request) {
+    ChatMessage sendAndWait(long roomId, String sender, SendRequest request) {
         try {
             return send(roomId, sender, request).join();
         }

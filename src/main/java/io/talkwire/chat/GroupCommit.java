@@ -21,7 +21,6 @@ import io.talkwire.BatchWorker;
 import io.talkwire.ShutdownOrder;
 import io.talkwire.ShutdownStep;
 import io.talkwire.chat.ChatEvents.MessageEvent;
-import io.talkwire.chat.MessageStore.Appended;
 import io.talkwire.room.RoomEvent;
 import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
@@ -98,7 +97,7 @@ class GroupCommit extends ShutdownStep {
     }
 
     /** Completes once the message is committed (or was already), or exceptionally with why it was not stored. */
-    CompletableFuture<Appended> submit(long roomId, String sender, String content, @Nullable String clientMessageId) {
+    CompletableFuture<ChatMessage> submit(long roomId, String sender, String content, @Nullable String clientMessageId) {
         Pending pending = new Pending(roomId, sender, content, clientMessageId, new CompletableFuture<>());
         committers.submit(pending, roomId);
         inFlight.handled(); // a STOMP SEND's: queued, so its committer does not linger for it
@@ -172,7 +171,7 @@ class GroupCommit extends ShutdownStep {
                 ChatMessage committed = message.withSeq(seq);
                 events.publishEvent(new RoomEvent(committed.roomId(), seq, new MessageEvent(committed)));
                 sends.committed();
-                pending.result().complete(new Appended(committed, true));
+                pending.result().complete(committed);
             }
         }
         repeats.forEach(GroupCommit::answerRepeat);
@@ -184,7 +183,7 @@ class GroupCommit extends ShutdownStep {
             Optional<ChatMessage> earlier = pending.clientMessageId() == null || !rooms.canRead(pending.roomId(), pending.sender())
                     ? Optional.empty()
                     : store.find(pending.roomId(), pending.sender(), pending.clientMessageId());
-            earlier.ifPresentOrElse(m -> pending.result().complete(new Appended(m, false)),
+            earlier.ifPresentOrElse(pending.result()::complete,
                     () -> pending.result().completeExceptionally(failure == null ? notFound(pending.roomId()) : failure));
         }
         catch (RuntimeException ex) {
@@ -193,12 +192,12 @@ class GroupCommit extends ShutdownStep {
     }
 
     private static void answerRepeat(Pending repeat, Pending first) {
-        first.result().whenComplete((appended, error) -> {
+        first.result().whenComplete((message, error) -> {
             if (error != null) {
                 repeat.result().completeExceptionally(error);
             }
             else {
-                repeat.result().complete(new Appended(appended.message(), false));
+                repeat.result().complete(message);
             }
         });
     }
@@ -208,7 +207,7 @@ class GroupCommit extends ShutdownStep {
     }
 
     private record Pending(long roomId, String sender, String content, @Nullable String clientMessageId,
-            CompletableFuture<Appended> result) {
+            CompletableFuture<ChatMessage> result) {
 
         /** Same sender, room and clientMessageId: the same message; null without a clientMessageId. */
         @Nullable String idempotencyKey() {

@@ -111,7 +111,7 @@ class InboundQueue {
         }
         try {
             chat.sendUnlimited(inbound.roomId(), inbound.username(), new SendRequest(inbound.content(), inbound.clientMessageId()))
-                .whenComplete((appended, error) -> {
+                .whenComplete((stored, error) -> {
                     if (error == null) {
                         acks.execute(() -> ack(channel, tag));
                     }

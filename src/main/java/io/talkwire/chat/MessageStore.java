@@ -128,7 +128,4 @@ class MessageStore {
                 rs.getString("content"), rs.getString("client_message_id"), rs.getTimestamp("sent_at").toInstant(),
                 editedAt == null ? null : editedAt.toInstant(), rs.getBoolean("deleted"));
     }
-
-    record Appended(ChatMessage message, boolean created) {
-    }
 }

@@ -43,6 +43,10 @@ class AuthApiIT extends IntegrationTest {
         assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"short\"}".formatted(Api.uniqueName("x"))), 400);
         assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"%s\"}".formatted(Api.uniqueName("x"), "p".repeat(129))), 400);
         assertProblem(api.post("/api/auth/signup", null, "{\"username\":"), 400);
+        // characters, not UTF-16 units: 4 emoji are too short, 128 are not too long
+        assertProblem(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"%s\"}".formatted(Api.uniqueName("x"), "😀".repeat(4))), 400);
+        assertThat(api.post("/api/auth/signup", null, "{\"username\":\"%s\",\"password\":\"%s\"}".formatted(Api.uniqueName("x"), "😀".repeat(128))).status())
+            .isEqualTo(201);
     }
 
     /** bcrypt reads 72 bytes: 128 "é" are 256 bytes, and every one of them counts. */
