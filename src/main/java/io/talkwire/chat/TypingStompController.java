@@ -72,7 +72,7 @@ class TypingStompController {
         String user = ChatStompController.sender(frame);
         StompHeaderAccessor stomp = StompHeaderAccessor.wrap(frame);
         String sessionId = stomp.getSessionId();
-        if (sessionId != null && firstIn(sessionId, roomId) && perUser.tryAcquire(user)) {
+        if (sessionId != null && passes(new SessionRoom(sessionId, roomId), user)) {
             try {
                 if (!rooms.canRead(roomId, user)) {
                     notFound(roomId, stomp, user);
@@ -97,22 +97,26 @@ class TypingStompController {
         template.convertAndSendToUser(user, "/queue/errors", error, headers.getMessageHeaders());
     }
 
-    /** Whether the session passed no TYPING on to the room in the last window; if so, this one opens a new window. */
-    private boolean firstIn(String sessionId, long roomId) {
-        SessionRoom key = new SessionRoom(sessionId, roomId);
+    /**
+     * Whether the session passed no TYPING on to the room in the last window, and the user's cap allows one more; if
+     * so, this one opens a new window. The cap is asked only then (a keystroke's repeats do not spend it), and before
+     * a window is recorded, so frames to many rooms (room ids need not exist) record at most the cap's rate per user.
+     * One session's frames come one at a time, so nothing else changes its windows meanwhile.
+     */
+    private boolean passes(SessionRoom key, String user) {
         long now = System.nanoTime();
+        Long last = lastPassed.get(key);
+        if (last != null && now - last < WINDOW_NANOS || !perUser.tryAcquire(user)) {
+            return false;
+        }
         if (lastPassed.size() >= MAX_WINDOWS) {
-            // frames to many rooms at once (room ids need not exist): closed windows go now, not in a minute
-            lastPassed.values().removeIf(last -> now - last >= WINDOW_NANOS);
+            lastPassed.values().removeIf(passed -> now - passed >= WINDOW_NANOS); // closed windows go now
             if (lastPassed.size() >= MAX_WINDOWS) {
                 return false;
             }
         }
-        Long last = lastPassed.get(key);
-        if (last == null) {
-            return lastPassed.putIfAbsent(key, now) == null;
-        }
-        return now - last >= WINDOW_NANOS && lastPassed.replace(key, last, now);
+        lastPassed.put(key, now);
+        return true;
     }
 
     /** Windows that have closed behave as absent ones, so sessions that ended (or stopped typing) cost nothing. */
