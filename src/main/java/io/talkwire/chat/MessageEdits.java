@@ -2,6 +2,10 @@ package io.talkwire.chat;
 
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 import io.talkwire.room.Room;
 import io.talkwire.room.Room.Kind;
@@ -33,6 +37,8 @@ class MessageEdits {
 
     private final ApplicationEventPublisher events;
 
+    private final Lock[] roomLocks = IntStream.range(0, 64).mapToObj(i -> new ReentrantLock()).toArray(Lock[]::new);
+
     MessageEdits(JdbcClient jdbc, TransactionTemplate transactions, RoomService rooms, ChatService chat,
             ApplicationEventPublisher events) {
         this.jdbc = jdbc;
@@ -46,6 +52,10 @@ class MessageEdits {
         String content = ChatService.validContent(request.content());
         rooms.checkReadable(roomId, user);
         chat.checkRate(user);
+        return inOrder(roomId, () -> applyEdit(roomId, seq, user, content));
+    }
+
+    private ChatMessage applyEdit(long roomId, long seq, String user, String content) {
         ChatMessage edited = transactions.execute(tx -> {
             Stored stored = lockLive(roomId, seq);
             if (!stored.sender().equals(user)) {
@@ -64,6 +74,11 @@ class MessageEdits {
     /** Deleting a deleted message again changes nothing and tells nobody (a retried DELETE is fine). */
     void delete(long roomId, long seq, String user) {
         Room room = rooms.get(roomId, user);
+        inOrder(roomId, () -> applyDelete(room, seq, user));
+    }
+
+    private boolean applyDelete(Room room, long seq, String user) {
+        long roomId = room.id();
         boolean deleted = Boolean.TRUE.equals(transactions.execute(tx -> {
             Optional<Stored> found = lock(roomId, seq);
             Stored stored = found.orElseThrow(() -> noMessage(roomId, seq));
@@ -82,6 +97,23 @@ class MessageEdits {
         }));
         if (deleted) {
             events.publishEvent(new RoomEvent(roomId, new Deleted(roomId, seq, user)));
+        }
+        return deleted;
+    }
+
+    /**
+     * One change to a room's messages at a time on this instance, from its transaction to its event, so that the
+     * events leave in the order of the commits (two edits of one message, or an edit and a delete, would otherwise
+     * race from their commits to the publish, and a subscriber could keep the older text).
+     */
+    private <T> T inOrder(long roomId, Supplier<T> change) {
+        Lock lock = roomLocks[Math.floorMod(Long.hashCode(roomId), roomLocks.length)];
+        lock.lock();
+        try {
+            return change.get();
+        }
+        finally {
+            lock.unlock();
         }
     }
 

@@ -1,5 +1,9 @@
 package io.talkwire.chat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+
 import io.talkwire.Api;
 import io.talkwire.Api.Response;
 import io.talkwire.Api.User;
@@ -48,6 +52,42 @@ class MessageEditsIT extends IntegrationTest {
             JsonNode stored = api.get("/api/rooms/" + room + "/messages?after=0", bob.token()).json().get(0);
             assertThat(stored.get("content").asString()).isEqualTo("hello");
             assertThat(stored.get("editedAt").asString()).isEqualTo(edited.json().get("editedAt").asString());
+        }
+    }
+
+    /** Edits racing each other through one instance reach subscribers in the order of their commits. */
+    @Test
+    void racingEditsArriveInCommitOrder() throws Exception {
+        Api api = api();
+        User alice = api.newUser("alice");
+        long room = api.createRoom(alice, "PUBLIC");
+        try (StompTestClient client = connect(alice)) {
+            Inbox inbox = client.subscribe("/topic/rooms." + room);
+            long seq = api.say(alice, room, "v0");
+            String path = "/api/rooms/" + room + "/messages/" + seq;
+            int edits = 40;
+            try (var editors = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+                List<Future<?>> running = new ArrayList<>();
+                for (String editor : new String[] { "a", "b" }) {
+                    running.add(editors.submit(() -> {
+                        for (int i = 0; i < edits; i++) {
+                            assertThat(api.patch(path, alice.token(), "{\"content\":\"" + editor + i + "\"}").status())
+                                .isEqualTo(200);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> editor : running) {
+                    editor.get();
+                }
+            }
+            String last = null;
+            for (int i = 0; i < 2 * edits; i++) {
+                last = inbox.next("MESSAGE_EDITED").get("content").asString();
+            }
+            String stored = api.get("/api/rooms/" + room + "/messages?after=0", alice.token()).json().get(0)
+                .get("content").asString();
+            assertThat(last).isEqualTo(stored);
         }
     }
 
