@@ -4,6 +4,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 
 import io.talkwire.RateLimiter;
@@ -94,6 +96,9 @@ class MessageSearch {
 
     private final Semaphore running = new Semaphore(MAX_RUNNING);
 
+    /** Users with a search running on this instance: one each, so no user holds every place in {@link #running}. */
+    private final Set<String> searching = ConcurrentHashMap.newKeySet();
+
     MessageSearch(JdbcClient jdbc, RoomService rooms) {
         this.jdbc = jdbc;
         this.rooms = rooms;
@@ -134,7 +139,12 @@ class MessageSearch {
             rooms.checkReadable(roomId, reader);
             statement = jdbc.sql(SEARCH_IN_ROOM).param("roomId", roomId);
         }
+        if (!searching.add(reader)) {
+            throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
+                    "a search of yours is still running: wait for its answer, then search again");
+        }
         if (!running.tryAcquire()) {
+            searching.remove(reader);
             throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE,
                     "too many searches running at once: search again in a moment");
         }
@@ -152,6 +162,7 @@ class MessageSearch {
         }
         finally {
             running.release();
+            searching.remove(reader);
         }
     }
 
