@@ -54,10 +54,13 @@ class LoginThrottle {
         return Optional.of(count(addr));
     }
 
-    /** The attempt counted at {@code attempted} was right: no failure, and the username's from that address forgotten. */
+    /** The attempt counted at {@code attempted} was right: not a failure, and the username's from there forgotten. */
     void succeeded(String username, String address, Instant attempted) {
         jdbc.sql("DELETE FROM login_failures WHERE key = ?").param(pairKey(username, address)).update();
-        jdbc.sql("DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures WHERE key = ? AND failed_at = ? LIMIT 1)")
+        jdbc.sql("""
+                DELETE FROM login_failures
+                WHERE ctid = (SELECT ctid FROM login_failures WHERE key = ? AND failed_at = ? LIMIT 1)
+                """)
             .params(addressKey(address), Timestamp.from(attempted))
             .update();
     }
