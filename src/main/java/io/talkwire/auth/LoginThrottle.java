@@ -4,12 +4,18 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.IntStream;
 
 import io.talkwire.TalkwireProperties;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Throttles password guessing without handing anyone a way to lock a person out. Failed logins are counted over
@@ -27,31 +33,63 @@ class LoginThrottle {
     /** How many more failures an address may have than one username from it. */
     static final int ADDRESS_FACTOR = 20;
 
+    /** How long a login waits for the one before it from the same address (on this instance), at most. */
+    private static final Duration QUEUE_WAIT = Duration.ofSeconds(2);
+
+    /** The key space of this class's PostgreSQL advisory locks, apart from those of rooms (single bigint keys). */
+    private static final int LOCK_CLASS = 0x4c4f47; // "LOG"
+
     private final JdbcClient jdbc;
+
+    private final TransactionTemplate transactions;
 
     private final int limit;
 
-    LoginThrottle(JdbcClient jdbc, TalkwireProperties properties) {
+    /** One login at a time per address on this instance (striped), waited for without holding a connection. */
+    private final Lock[] addressLocks = IntStream.range(0, 64).mapToObj(i -> new ReentrantLock()).toArray(Lock[]::new);
+
+    LoginThrottle(JdbcClient jdbc, TransactionTemplate transactions, TalkwireProperties properties) {
         this.jdbc = jdbc;
+        this.transactions = transactions;
         this.limit = properties.limits().loginFailures();
     }
 
     /**
      * Counts a login as failed before its password is checked, and returns when; empty, counting nothing, when the
-     * username from that address or the address is past its ceiling. Counted first, one attempt at a time per key (a
-     * lock held until the commit), so that guesses sent at once cannot all pass before any of them has failed.
+     * username from that address or the address is past its ceiling. Counted first, one attempt from an address at a
+     * time (a lock on this instance, then PostgreSQL's until the count commits, for every instance), so that guesses
+     * sent at once cannot all pass before any of them has failed. A flood from one address waits in line here, not
+     * for the connection pool, and past {@link #QUEUE_WAIT} is refused (429).
      */
-    @Transactional
     Optional<Instant> attempt(String username, String address) {
-        String pair = pairKey(username, address);
-        String addr = addressKey(address);
-        lock(pair);
-        lock(addr);
-        if (failures(pair) >= limit || failures(addr) >= addressLimit()) {
+        Lock lock = addressLocks[Math.floorMod(address.hashCode(), addressLocks.length)];
+        try {
+            if (!lock.tryLock(QUEUE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
+                        "too many logins from this address at once: try again in a moment");
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the server is stopping");
+        }
+        try {
+            String pair = pairKey(username, address);
+            Optional<Instant> counted = transactions.execute(tx -> countAttempt(pair, addressKey(address)));
+            return counted == null ? Optional.empty() : counted;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    private Optional<Instant> countAttempt(String pair, String address) {
+        jdbc.sql("SELECT pg_advisory_xact_lock(?, hashtext(?))").params(LOCK_CLASS, address).query(rs -> { });
+        if (failures(pair) >= limit || failures(address) >= addressLimit()) {
             return Optional.empty();
         }
         count(pair);
-        return Optional.of(count(addr));
+        return Optional.of(count(address));
     }
 
     /** The attempt counted at {@code attempted} was right: not a failure, and the username's from there forgotten. */
@@ -76,10 +114,6 @@ class LoginThrottle {
 
     private long addressLimit() {
         return (long) limit * ADDRESS_FACTOR;
-    }
-
-    private void lock(String key) {
-        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))").param(key).query(rs -> { });
     }
 
     private Instant count(String key) {
