@@ -49,7 +49,8 @@ const state = {
   typing: new Map(),         // user -> timer that ends their "is typing", in the active room
   typingSent: { roomId: null, at: 0 },
   memberListKey: null,
-  searchAsked: null,         // the latest search: an earlier answer that comes later is dropped
+  searching: false,          // a search is running
+  searchNext: null,          // the query to search for once it is answered, the newest asked
   client: null,
   connects: 0,               // STOMP sessions this page has opened (tests watch it)
   memberFetches: 0,          // member lists applied (tests watch it)
@@ -817,8 +818,8 @@ async function saveEdit(seq, editor) {
 }
 
 /**
- * MESSAGE_EDITED (or my PATCH answered): applied only when newer than the edit held, since events of two edits may
- * come in either order, and never to a deleted message. `mine` ends my own editor.
+ * MESSAGE_EDITED (or my PATCH answered): applied unless older than the edit held, since events of two edits made
+ * through two instances may come in either order, and never to a deleted message. `mine` ends my own editor.
  */
 // seq -> the latest edit or delete of a message of the open room that is not shown yet (applied when it arrives)
 const earlyChanges = new Map();
@@ -826,7 +827,7 @@ const earlyChanges = new Map();
 function keepEarly(seq, change) {
   const known = earlyChanges.get(seq);
   if (known?.deleted) return; // a delete is final
-  if (!change.deleted && known && Date.parse(known.editedAt) >= Date.parse(change.editedAt)) return;
+  if (!change.deleted && known && Date.parse(known.editedAt) > Date.parse(change.editedAt)) return;
   earlyChanges.set(seq, change);
 }
 
@@ -837,7 +838,8 @@ function applyEdit(edit, mine) {
     return;
   }
   if (message.deleted) return;
-  const newer = !message.editedAt || Date.parse(edit.editedAt) > Date.parse(message.editedAt);
+  // not older: two edits within one millisecond carry the same editedAt, and the later one arrives last
+  const newer = !message.editedAt || Date.parse(edit.editedAt) >= Date.parse(message.editedAt);
   if (newer) {
     message.content = edit.content;
     message.editedAt = edit.editedAt;
@@ -1107,17 +1109,28 @@ function markFailed(pending, reason) {
 
 // ---------------------------------------------------------------- search
 
+// One search at a time (the server runs one per user): a query asked meanwhile waits, and only the newest is run.
 async function search(query) {
-  const asked = state.searchAsked = {};
+  state.searchNext = query;
   const results = $('search-results');
   results.replaceChildren(searchNote('Searching…', 'search-note'));
+  if (state.searching) return; // the running search runs the newest query once it is answered
+  state.searching = true;
   try {
-    const hits = await api('GET', `/api/search?q=${encodeURIComponent(query)}`);
-    if (state.searchAsked !== asked) return; // a later search has the list
-    results.replaceChildren(...(hits.length ? hits.map(searchResult) : [searchNote('No messages found.', 'search-note')]));
-  } catch (error) {
-    // 400 (nothing to search for), 429 (too many searches), 503 (too common a word): the server says which
-    if (state.searchAsked === asked) results.replaceChildren(searchNote(`Search failed: ${error.message}`, 'search-error'));
+    while (state.searchNext !== null) {
+      const asked = state.searchNext;
+      state.searchNext = null;
+      try {
+        const hits = await api('GET', `/api/search?q=${encodeURIComponent(asked)}`);
+        if (state.searchNext !== null) continue; // a later query has the list
+        results.replaceChildren(...(hits.length ? hits.map(searchResult) : [searchNote('No messages found.', 'search-note')]));
+      } catch (error) {
+        // 400 (nothing to search for), 429 (too many searches), 503 (too common a word): the server says which
+        if (state.searchNext === null) results.replaceChildren(searchNote(`Search failed: ${error.message}`, 'search-error'));
+      }
+    }
+  } finally {
+    state.searching = false;
   }
 }
 

@@ -60,7 +60,8 @@ class ChatService {
     CompletableFuture<ChatMessage> sendUnlimited(long roomId, String sender, SendRequest request) {
         String content = validContent(request.content());
         String clientMessageId = request.clientMessageId();
-        if (clientMessageId != null && (clientMessageId.isEmpty() || clientMessageId.length() > MAX_CLIENT_MESSAGE_ID
+        if (clientMessageId != null && (clientMessageId.isEmpty()
+                || clientMessageId.codePointCount(0, clientMessageId.length()) > MAX_CLIENT_MESSAGE_ID
                 || !Text.storable(clientMessageId))) {
             throw SendRejectedException.invalid("INVALID_CLIENT_MESSAGE_ID", "clientMessageId must be 1 to "
                     + MAX_CLIENT_MESSAGE_ID + " characters of Unicode text, without U+0000 or a lone surrogate");

@@ -125,6 +125,19 @@ class MessageSearch {
         if (size < 1 || size > MAX_LIMIT) {
             throw badRequest("limit must be 1 to " + MAX_LIMIT);
         }
+        if (!searching.add(reader)) {
+            throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
+                    "a search of yours is still running: wait for its answer, then search again");
+        }
+        try {
+            return run(reader, words, roomId, size);
+        }
+        finally {
+            searching.remove(reader);
+        }
+    }
+
+    private List<SearchHit> run(String reader, String words, @Nullable Long roomId, int size) {
         if (!searchesPerUser.tryAcquire(reader)) {
             throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
                     "too many searches: at most " + SEARCH_BURST + " at once and " + (int) SEARCHES_PER_SECOND
@@ -139,12 +152,7 @@ class MessageSearch {
             rooms.checkReadable(roomId, reader);
             statement = jdbc.sql(SEARCH_IN_ROOM).param("roomId", roomId);
         }
-        if (!searching.add(reader)) {
-            throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
-                    "a search of yours is still running: wait for its answer, then search again");
-        }
         if (!running.tryAcquire()) {
-            searching.remove(reader);
             throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE,
                     "too many searches running at once: search again in a moment");
         }
@@ -162,7 +170,6 @@ class MessageSearch {
         }
         finally {
             running.release();
-            searching.remove(reader);
         }
     }
 

@@ -207,8 +207,9 @@ public class RoomService {
     }
 
     /**
-     * The DIRECT room of two users: the same room whoever asks first. Both are its members, again if one of them left
-     * it, and each hears of it when they become one.
+     * The DIRECT room of two users: the same room whoever asks first. Both are its members when it is created; later,
+     * the one who opens it is a member again if they had left it (the other, who may have left it on purpose, is not
+     * added back). Each hears of it when they become a member.
      */
     @Transactional
     public Room openDirect(String actor, String username) {
@@ -228,7 +229,8 @@ public class RoomService {
             .param(key)
             .query(Long.class)
             .single());
-        for (String member : List.of(actor, other)) {
+        List<String> members = created.isPresent() ? List.of(actor, other) : List.of(actor);
+        for (String member : members) {
             if (insertMember(id, member, "MEMBER")) {
                 events.publishEvent(new MembershipChanged(id, member, true));
             }
