@@ -3,13 +3,14 @@ package io.talkwire.auth;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.IntStream;
 
 import io.talkwire.TalkwireProperties;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -45,8 +46,12 @@ class LoginThrottle {
 
     private final int limit;
 
-    /** One login at a time per address on this instance (striped), waited for without holding a connection. */
-    private final Lock[] addressLocks = IntStream.range(0, 64).mapToObj(i -> new ReentrantLock()).toArray(Lock[]::new);
+    /**
+     * Each address's line of logins on this instance, there while someone is in it: one login at a time, in the order
+     * they came, waited for without holding a connection. An address of its own, so that one address's flood never
+     * holds up another's logins.
+     */
+    private final Map<String, Line> lines = new ConcurrentHashMap<>();
 
     LoginThrottle(JdbcClient jdbc, TransactionTemplate transactions, TalkwireProperties properties) {
         this.jdbc = jdbc;
@@ -62,24 +67,27 @@ class LoginThrottle {
      * for the connection pool, and past {@link #QUEUE_WAIT} is refused (429).
      */
     Optional<Instant> attempt(String username, String address) {
-        Lock lock = addressLocks[Math.floorMod(address.hashCode(), addressLocks.length)];
+        String pair = pairKey(username, address);
+        Line line = lines.compute(address, (key, existing) -> (existing == null ? new Line() : existing).join());
         try {
-            if (!lock.tryLock(QUEUE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!line.lock.tryLock(QUEUE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
                         "too many logins from this address at once: try again in a moment");
+            }
+            try {
+                Optional<Instant> counted = transactions.execute(tx -> countAttempt(pair, addressKey(address)));
+                return counted == null ? Optional.empty() : counted;
+            }
+            finally {
+                line.lock.unlock();
             }
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "the server is stopping");
         }
-        try {
-            String pair = pairKey(username, address);
-            Optional<Instant> counted = transactions.execute(tx -> countAttempt(pair, addressKey(address)));
-            return counted == null ? Optional.empty() : counted;
-        }
         finally {
-            lock.unlock();
+            lines.computeIfPresent(address, (key, existing) -> existing.leave());
         }
     }
 
@@ -144,5 +152,23 @@ class LoginThrottle {
 
     private static String truncate(String value, int length) {
         return value.length() > length ? value.substring(0, length) : value;
+    }
+
+    /** An address's line: a fair lock, and how many are in the line (changed only inside the map's compute). */
+    private static final class Line {
+
+        private final ReentrantLock lock = new ReentrantLock(true);
+
+        private int inLine;
+
+        Line join() {
+            inLine++;
+            return this;
+        }
+
+        /** This line, or null (removed from the map) once nobody is in it. */
+        @Nullable Line leave() {
+            return --inLine == 0 ? null : this;
+        }
     }
 }
