@@ -62,15 +62,15 @@ const state = {
 // calls that sign in, which carry no access token to renew
 const SIGN_IN = /^\/api\/auth\/(signup|login|refresh)$/;
 
-async function api(method, path, body, retried) {
+async function api(method, path, body, retried, signal) {
   if (state.token && !SIGN_IN.test(path)) await freshToken();
   const headers = { 'Content-Type': 'application/json' };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(path, { method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 401 && state.token && !SIGN_IN.test(path)) {
     // the access token may have died early (a clock off, a restart with a new secret): renew once, then give up
     const renewal = retried ? 'refused' : await renewToken();
-    if (renewal === 'renewed') return api(method, path, body, true);
+    if (renewal === 'renewed') return api(method, path, body, true, signal);
     if (renewal === 'refused') logout('Your session has ended; log in again.');
     throw new Error(renewal === 'refused' ? 'unauthorized' : 'the server cannot renew your sign-in right now; try again');
   }
@@ -1121,7 +1121,8 @@ async function search(query) {
       const asked = state.searchNext;
       state.searchNext = null;
       try {
-        const hits = await api('GET', `/api/search?q=${encodeURIComponent(asked)}`);
+        // a search that never answers (a stalled connection) must not hold up the next one for good
+        const hits = await api('GET', `/api/search?q=${encodeURIComponent(asked)}`, undefined, false, AbortSignal.timeout(15_000));
         if (state.searchNext !== null) continue; // a later query has the list
         results.replaceChildren(...(hits.length ? hits.map(searchResult) : [searchNote('No messages found.', 'search-note')]));
       } catch (error) {
