@@ -2,11 +2,8 @@ package io.talkwire.chat;
 
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
-import java.util.stream.IntStream;
 
+import io.talkwire.StripedLocks;
 import io.talkwire.room.Room;
 import io.talkwire.room.Room.Kind;
 import io.talkwire.room.RoomEvent;
@@ -37,7 +34,12 @@ class MessageEdits {
 
     private final ApplicationEventPublisher events;
 
-    private final Lock[] roomLocks = IntStream.range(0, 64).mapToObj(i -> new ReentrantLock()).toArray(Lock[]::new);
+    /**
+     * One change to a room's messages at a time on this instance, from its transaction to its event, so that the
+     * events leave in the order of the commits (two edits of one message, or an edit and a delete, would otherwise
+     * race from their commits to the publish, and a subscriber could keep the older text).
+     */
+    private final StripedLocks inOrder = new StripedLocks();
 
     MessageEdits(JdbcClient jdbc, TransactionTemplate transactions, RoomService rooms, ChatService chat,
             ApplicationEventPublisher events) {
@@ -52,7 +54,7 @@ class MessageEdits {
         String content = ChatService.validContent(request.content());
         rooms.checkReadable(roomId, user);
         chat.checkRate(user);
-        return inOrder(roomId, () -> applyEdit(roomId, seq, user, content));
+        return inOrder.holding(roomId, () -> applyEdit(roomId, seq, user, content));
     }
 
     private ChatMessage applyEdit(long roomId, long seq, String user, String content) {
@@ -74,7 +76,7 @@ class MessageEdits {
     /** Deleting a deleted message again changes nothing and tells nobody (a retried DELETE is fine). */
     void delete(long roomId, long seq, String user) {
         Room room = rooms.get(roomId, user);
-        inOrder(roomId, () -> applyDelete(room, seq, user));
+        inOrder.holding(roomId, () -> applyDelete(room, seq, user));
     }
 
     private boolean applyDelete(Room room, long seq, String user) {
@@ -99,22 +101,6 @@ class MessageEdits {
             events.publishEvent(new RoomEvent(roomId, new Deleted(roomId, seq, user)));
         }
         return deleted;
-    }
-
-    /**
-     * One change to a room's messages at a time on this instance, from its transaction to its event, so that the
-     * events leave in the order of the commits (two edits of one message, or an edit and a delete, would otherwise
-     * race from their commits to the publish, and a subscriber could keep the older text).
-     */
-    private <T> T inOrder(long roomId, Supplier<T> change) {
-        Lock lock = roomLocks[Math.floorMod(Long.hashCode(roomId), roomLocks.length)];
-        lock.lock();
-        try {
-            return change.get();
-        }
-        finally {
-            lock.unlock();
-        }
     }
 
     private Stored lockLive(long roomId, long seq) {

@@ -6,11 +6,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.IntStream;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.talkwire.StripedLocks;
 import io.talkwire.presence.PresenceService;
 import io.talkwire.room.RoomService;
 
@@ -36,7 +35,7 @@ public class RoomSubscriptions {
     /** This instance's sessions that hold or held a room subscription. */
     private final Map<String, Held> sessions = new ConcurrentHashMap<>();
 
-    private final Lock[] locks = IntStream.range(0, 64).mapToObj(i -> new ReentrantLock()).toArray(Lock[]::new);
+    private final StripedLocks locks = new StripedLocks();
 
     RoomSubscriptions(PresenceService presence, RoomDelivery delivery, RoomService rooms, RoomOrder order,
             MeterRegistry meters) {
@@ -66,7 +65,7 @@ public class RoomSubscriptions {
      * meanwhile: a revocation that looked before the subscription counted would otherwise miss it.
      */
     public boolean subscribe(String sessionId, String subscriptionId, long roomId, String username) {
-        Lock lock = lockOf(sessionId);
+        Lock lock = locks.of(sessionId);
         lock.lock();
         try {
             // held before readability is read: a revocation from now on finds the session, and waits for its lock
@@ -102,7 +101,7 @@ public class RoomSubscriptions {
      * carry it (RabbitMQ ends a session that unsubscribes an id it no longer has).
      */
     public boolean unsubscribe(String sessionId, String subscriptionId) {
-        Lock lock = lockOf(sessionId);
+        Lock lock = locks.of(sessionId);
         lock.lock();
         try {
             Held held = sessions.get(sessionId);
@@ -132,7 +131,7 @@ public class RoomSubscriptions {
             if (!held.username.equals(username)) {
                 return;
             }
-            Lock lock = lockOf(sessionId);
+            Lock lock = locks.of(sessionId);
             lock.lock();
             try {
                 for (String subscriptionId : held.subscriptionsTo(roomId)) {
@@ -151,7 +150,7 @@ public class RoomSubscriptions {
 
     /** Idempotent: DISCONNECT can arrive twice for one session (the frame, then the closed socket). */
     public void disconnected(String sessionId) {
-        Lock lock = lockOf(sessionId);
+        Lock lock = locks.of(sessionId);
         lock.lock();
         try {
             Held held = sessions.remove(sessionId);
@@ -164,10 +163,6 @@ public class RoomSubscriptions {
         finally {
             lock.unlock();
         }
-    }
-
-    private Lock lockOf(String sessionId) {
-        return locks[Math.floorMod(sessionId.hashCode(), locks.length)];
     }
 
     /** A session's live room subscriptions (id to room), and the revoked ids its client has not unsubscribed yet. */
