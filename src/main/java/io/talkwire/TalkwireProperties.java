@@ -31,8 +31,9 @@ public record TalkwireProperties(@DefaultValue("http://localhost:*") List<String
     }
 
     /**
-     * @param sendPerSecond           messages a user may send per second over STOMP and REST, sustained (token bucket)
-     * @param sendBurst               messages a user may send at once (bucket size)
+     * @param sendPerSecond           SENDs one STOMP session may make per second, sustained (token bucket); a user's
+     *                                REST sends and edits get {@code sessionsPerUser} times as many, together
+     * @param sendBurst               SENDs one STOMP session may make at once (bucket size); REST as above
      * @param sessionsPerUser         concurrent STOMP sessions of one user
      * @param subscriptionsPerSession subscriptions one session may hold
      * @param loginFailures           failed logins for one username from one address in 5 minutes before HTTP 429

@@ -162,30 +162,73 @@ class LimitsIT extends IntegrationTest {
     }
 
     @Test
-    void restSendsShareTheUsersRateLimitWithStomp() {
+    void eachSessionOfAUserHasASendBucketOfItsOwn() {
+        Api api = configured.api();
+        User hana = newUser("hana");
+        long room = api.createRoom(hana, "PUBLIC");
+        String destination = "/app/rooms." + room + ".send";
+        try (StompTestClient first = StompTestClient.connect(configured.port(), hana.token());
+                StompTestClient second = StompTestClient.connect(configured.port(), hana.token())) {
+            Inbox firstErrors = first.subscribe("/user/queue/errors");
+            Map<String, CompletableFuture<Void>> emptying = new LinkedHashMap<>();
+            for (int i = 0; i < SEND_BURST + 3; i++) {
+                emptying.put("a" + i, first.send(destination, "{\"content\":\"a" + i + "\"}", "a" + i));
+            }
+            assertThat(refused(firstErrors, emptying)).isNotEmpty();
+            // the same user's other session still has its whole burst
+            Inbox secondErrors = second.subscribe("/user/queue/errors");
+            Map<String, CompletableFuture<Void>> sends = new LinkedHashMap<>();
+            for (int i = 0; i < SEND_BURST; i++) {
+                sends.put("b" + i, second.send(destination, "{\"content\":\"b" + i + "\"}", "b" + i));
+            }
+            assertThat(refused(secondErrors, sends)).isEmpty();
+        }
+    }
+
+    /**
+     * A user's REST sends share one bucket as large as all the sessions the user may hold (3 x 7, refilled 3 x 1 a
+     * second), and leave each STOMP session's bucket alone.
+     */
+    @Test
+    void restSendsHaveABucketAsLargeAsAllOfTheUsersSessions() {
+        Api api = configured.api();
         User frank = newUser("frank");
-        long room = defaults.api().createRoom(frank, "PUBLIC");
+        long room = api.createRoom(frank, "PUBLIC");
+        int burst = SEND_BURST * SESSIONS_PER_USER;
+        double perSecond = SEND_PER_SECOND * SESSIONS_PER_USER;
         List<Integer> statuses = new ArrayList<>();
         long started = System.nanoTime();
-        for (int i = 0; i < 40; i++) {
-            Api.Response response = defaults.api().post("/api/rooms/" + room + "/messages", frank.token(), "{\"content\":\"m" + i + "\"}");
+        for (int i = 0; i < burst + 15; i++) {
+            Api.Response response = api.post("/api/rooms/" + room + "/messages", frank.token(), "{\"content\":\"m" + i + "\"}");
             statuses.add(response.status());
             if (response.status() == 429) {
                 assertThat(response.contentType()).startsWith("application/problem+json");
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        assertThat(statuses).contains(201, 429);
-        // the burst of 20, and what the bucket refilled (10 a second) while the 40 requests took their time
+        assertThat(statuses).containsOnly(201, 429);
         assertThat(statuses.stream().filter(status -> status == 201).count())
-            .isBetween(20L, 20L + (long) Math.ceil(10 * seconds) + 1);
-        // the same bucket for STOMP: of ten SENDs right after, some get RATE_LIMITED (it refills 10 a second)
-        try (StompTestClient client = StompTestClient.connect(defaults.port(), frank.token())) {
+            .as("201s of %d REST sends in %.3f s", statuses.size(), seconds)
+            .isBetween((long) burst, burst + (long) Math.floor(perSecond * seconds));
+        // a session of the same user has its own bucket, full
+        try (StompTestClient client = StompTestClient.connect(configured.port(), frank.token())) {
             Inbox errors = client.subscribe("/user/queue/errors");
-            for (int i = 0; i < 10; i++) {
-                client.sendWithoutReceipt("/app/rooms." + room + ".send", "{\"content\":\"over\"}");
+            Map<String, CompletableFuture<Void>> sends = new LinkedHashMap<>();
+            for (int i = 0; i < SEND_BURST; i++) {
+                sends.put("s" + i, client.send("/app/rooms." + room + ".send", "{\"content\":\"s" + i + "\"}", "s" + i));
             }
-            assertThat(errors.next().get("code").asString()).isEqualTo("RATE_LIMITED");
+            assertThat(refused(errors, sends)).isEmpty();
+        }
+    }
+
+    /** With the defaults, a script posts a few hundred messages over REST at once (a burst of 20 x 20). */
+    @Test
+    void aScriptPostsHundredsOfMessagesOverRestWithTheDefaults() {
+        User gus = newUser("gus");
+        long room = defaults.api().createRoom(gus, "PUBLIC");
+        for (int i = 0; i < 300; i++) {
+            Api.Response response = defaults.api().post("/api/rooms/" + room + "/messages", gus.token(), "{\"content\":\"m" + i + "\"}");
+            assertThat(response.status()).as("send %d", i).isEqualTo(201);
         }
     }
 

@@ -143,7 +143,7 @@ class LoginThrottle {
     }
 
     private static String pairKey(String username, String address) {
-        return "pair:" + truncate(UserService.normalize(username), 48) + "@" + truncate(address, 45);
+        return "pair:" + truncate(UserService.loginForm(username), 48) + "@" + truncate(address, 45);
     }
 
     private static String addressKey(String address) {

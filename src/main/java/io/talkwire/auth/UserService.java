@@ -55,7 +55,7 @@ public class UserService {
 
     /** The user whose password this is; empty for a wrong password and an unknown user alike. */
     public Optional<User> authenticate(String rawUsername, String password) {
-        String username = normalize(rawUsername);
+        String username = loginForm(rawUsername);
         Optional<Account> account = jdbc.sql("SELECT id, username, password_hash FROM users WHERE username = ?")
             .param(username)
             .query(Account.class)
@@ -78,11 +78,27 @@ public class UserService {
      * and turn {@code "victim\u0001"} into {@code victim} for one check and not another.
      */
     public static String normalize(@Nullable String username) {
-        String normalized = username == null ? "" : username.strip().toLowerCase(Locale.ROOT);
+        String normalized = stripped(username);
         if (normalized.chars().anyMatch(Character::isISOControl)) {
             throw badRequest("a username must not contain control characters");
         }
         return normalized;
+    }
+
+    /**
+     * The form a login looks its username up and is throttled by: {@link #normalize}d, but each control character
+     * becomes U+FFFD instead of a 400. No account's name holds it, so such a login fails as any other unknown
+     * username does (401, the same answer, counted by the throttle), and never reaches an account of a similar name.
+     */
+    static String loginForm(@Nullable String username) {
+        int[] codePoints = stripped(username).codePoints()
+            .map(c -> Character.isISOControl(c) ? 0xFFFD : c)
+            .toArray();
+        return new String(codePoints, 0, codePoints.length);
+    }
+
+    private static String stripped(@Nullable String username) {
+        return username == null ? "" : username.strip().toLowerCase(Locale.ROOT);
     }
 
     private static ResponseStatusException badRequest(String detail) {

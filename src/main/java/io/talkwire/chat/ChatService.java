@@ -30,32 +30,41 @@ class ChatService {
 
     private final GroupCommit groupCommit;
 
+    /** STOMP SENDs: a bucket per session, {@code send-burst} at once and {@code send-per-second} sustained. */
+    private final RateLimiter sendsPerSession;
+
     /**
-     * One bucket per user for STOMP and REST sends alike: more sessions or REST do not buy a higher rate (on one
-     * instance; each instance keeps its own buckets).
+     * REST sends and edits: a bucket per user (and instance) as large as all the sessions the user may hold together,
+     * so REST buys no higher rate than STOMP already gives, and a script can post a burst of history.
      */
-    private final RateLimiter sendsPerUser;
+    private final RateLimiter restSendsPerUser;
 
     ChatService(MessageStore store, RoomService rooms, GroupCommit groupCommit, TalkwireProperties properties) {
         this.store = store;
         this.rooms = rooms;
         this.groupCommit = groupCommit;
-        this.sendsPerUser = new RateLimiter(properties.limits().sendPerSecond(), properties.limits().sendBurst());
+        TalkwireProperties.Limits limits = properties.limits();
+        this.sendsPerSession = new RateLimiter(limits.sendPerSecond(), limits.sendBurst());
+        this.restSendsPerUser = new RateLimiter(limits.sendPerSecond() * limits.sessionsPerUser(),
+                limits.sendBurst() * limits.sessionsPerUser());
     }
 
     /**
      * Validates the send, then hands it to the group commit. The future completes once the message is durable and
      * published to the room, so the caller may acknowledge it; a repeated clientMessageId completes with the stored
-     * message and publishes nothing. Invalid sends fail at once.
+     * message and publishes nothing. Invalid sends fail at once, a SEND past its session's rate with RATE_LIMITED.
      */
-    CompletableFuture<ChatMessage> send(long roomId, String sender, SendRequest request) {
-        checkRate(sender);
+    CompletableFuture<ChatMessage> send(long roomId, String sender, String sessionId, SendRequest request) {
+        if (!sendsPerSession.tryAcquire(sessionId)) {
+            throw rateLimited();
+        }
         return sendUnlimited(roomId, sender, request);
     }
 
     /**
-     * {@link #send} without the user's rate limit: for what a backend service posts as the user through
-     * {@code talkwire.inbound} (it holds the broker's credentials, and the queue paces it).
+     * {@link #send} without a rate limit: for what a backend service posts as the user through
+     * {@code talkwire.inbound} (it holds the broker's credentials, and the queue paces it), and for REST once its
+     * bucket has been checked.
      */
     CompletableFuture<ChatMessage> sendUnlimited(long roomId, String sender, SendRequest request) {
         String content = validContent(request.content());
@@ -85,18 +94,23 @@ class ChatService {
         return content;
     }
 
-    /** Takes one send from the user's bucket (edits cost the same), or refuses with RATE_LIMITED. */
-    void checkRate(String user) {
-        if (!sendsPerUser.tryAcquire(user)) {
-            throw new SendRejectedException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
-                    "too many messages: slow down and send this one again");
+    /** Takes one send from the user's REST bucket (an edit costs a send), or refuses with RATE_LIMITED. */
+    void checkRestRate(String user) {
+        if (!restSendsPerUser.tryAcquire(user)) {
+            throw rateLimited();
         }
     }
 
-    /** {@link #send} for callers that wait (REST): the failure as it was thrown, not wrapped. */
+    private static SendRejectedException rateLimited() {
+        return new SendRejectedException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+                "too many messages: slow down and send this one again");
+    }
+
+    /** A send over REST: the user's REST bucket, then the commit, waited for; the failure as it was thrown. */
     ChatMessage sendAndWait(long roomId, String sender, SendRequest request) {
+        checkRestRate(sender);
         try {
-            return send(roomId, sender, request).join();
+            return sendUnlimited(roomId, sender, request).join();
         }
         catch (CompletionException ex) {
             throw ex.getCause() instanceof RuntimeException cause ? cause : ex;
@@ -105,7 +119,8 @@ class ChatService {
 
     @Scheduled(fixedDelay = 60_000)
     void forgetIdleSenders() {
-        sendsPerUser.forgetIdle();
+        sendsPerSession.forgetIdle();
+        restSendsPerUser.forgetIdle();
     }
 
     List<ChatMessage> history(long roomId, String reader, @Nullable Integer limit, @Nullable Long before,

@@ -57,7 +57,11 @@ class ChatStompController {
     @MessageMapping("rooms.{roomId}.send")
     void send(@DestinationVariable long roomId, Message<byte[]> frame) {
         String sender = sender(frame);
-        chat.send(roomId, sender, parse(frame.getPayload())).whenComplete((stored, error) -> {
+        String sessionId = SimpMessageHeaderAccessor.getSessionId(frame.getHeaders());
+        if (sessionId == null) {
+            throw new MessageDeliveryException(frame, "the frame has no session");
+        }
+        chat.send(roomId, sender, sessionId, parse(frame.getPayload())).whenComplete((stored, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 refused(cause instanceof Exception ex ? ex : new IllegalStateException(cause), frame, sender);

@@ -53,7 +53,7 @@ class MessageEdits {
     ChatMessage edit(long roomId, long seq, String user, ChatEvents.SendRequest request) {
         String content = ChatService.validContent(request.content());
         rooms.checkReadable(roomId, user);
-        chat.checkRate(user);
+        chat.checkRestRate(user);
         return inOrder.holding(roomId, () -> applyEdit(roomId, seq, user, content));
     }
 

@@ -1,5 +1,7 @@
 package io.talkwire.auth;
 
+import java.util.List;
+
 import io.talkwire.Api;
 import io.talkwire.Api.User;
 import io.talkwire.Api.Response;
@@ -63,12 +65,18 @@ class AuthApiIT extends IntegrationTest {
     }
 
     @Test
-    void aUsernameWithAControlCharacterIsRefusedAtSignupAndLogin() {
+    void aUsernameWithAControlCharacterIsRefusedAtSignupAndFailsToLogIn() {
         Api api = api();
         User victim = api.newUser("victim");
-        assertProblem(api.login(victim.name() + "\\u0001", "secret-pass"), 400);
         assertProblem(api.post("/api/auth/signup", null,
                 "{\"username\":\"%s\\u0001\",\"password\":\"long enough\"}".formatted(Api.uniqueName("ctl"))), 400);
+        // a login is 401 with the answer of a wrong password, even with the right password of a similar name
+        Response wrongPassword = api.login(victim.name(), "not the password");
+        for (String control : List.of("\\u0001", "\\u0000", "\\u007f")) {
+            Response response = api.login(victim.name() + control, "secret-pass");
+            assertProblem(response, 401);
+            assertThat(response.json().get("detail")).isEqualTo(wrongPassword.json().get("detail"));
+        }
     }
 
     @Test
