@@ -43,8 +43,8 @@ public record TalkwireProperties(@DefaultValue("http://localhost:*") List<String
      */
     public record Limits(@DefaultValue("10") double sendPerSecond, @DefaultValue("20") int sendBurst,
             @DefaultValue("20") int sessionsPerUser, @DefaultValue("100") int subscriptionsPerSession,
-            @DefaultValue("5") int loginFailures, @DefaultValue("30") int roomsPerHour,
-            @DefaultValue("20") int signupsPerHour) {
+            @DefaultValue("5") int loginFailures, @DefaultValue("300") int roomsPerHour,
+            @DefaultValue("1000") int signupsPerHour) {
 
         /** A bucket of {@code perHour} that refills over an hour. */
         public RateLimiter hourly(int perHour) {

@@ -38,10 +38,10 @@ class MessageSearch {
     static final int MAX_QUERY = 200;
 
     /** Searches one user may make per second, sustained, on one instance (token bucket). */
-    static final double SEARCHES_PER_SECOND = 1;
+    static final double SEARCHES_PER_SECOND = 5;
 
     /** Searches one user may make at once, on one instance (bucket size). */
-    static final int SEARCH_BURST = 10;
+    static final int SEARCH_BURST = 30;
 
     /**
      * A search that matches a great part of all messages (a very common word) ranks every match; past this many
