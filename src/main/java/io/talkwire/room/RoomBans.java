@@ -38,7 +38,7 @@ class RoomBans {
         checkOwner(roomId, actor);
         String target = rooms.existingUser(username);
         if (target.equals(actor)) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "the owner cannot ban themself");
+            throw new ResponseStatusException(HttpStatus.FORBIDDEN, "the owner cannot ban themself");
         }
         jdbc.sql("INSERT INTO room_bans (room_id, username, banned_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
             .params(roomId, target, actor)
