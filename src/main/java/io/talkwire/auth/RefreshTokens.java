@@ -17,8 +17,8 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Opaque refresh tokens: 256 random bits, stored only as their SHA-256 hash. Every refresh spends the token and
  * issues the next one of the same family (one family per login); presenting a spent token again means someone else
- * holds the family's tokens, so the whole family is revoked, unless it was spent within {@link #RETRY_GRACE} (a
- * client retrying a refresh whose answer it lost): that gets a plain refusal.
+ * holds the family's tokens, so the whole family is revoked, however soon it comes (the contract's rule: a client
+ * that lost a refresh's answer signs in again).
  * <p>
  * Every change to a user's refresh tokens first locks the user's row, so a refresh and a logout (or a logout
  * everywhere) of the same user happen one after the other: a refresh never slips a new token past a logout.
@@ -29,8 +29,6 @@ class RefreshTokens {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final int BYTES = 32;
-
-    static final Duration RETRY_GRACE = Duration.ofSeconds(10);
 
     private final JdbcClient jdbc;
 
@@ -54,7 +52,7 @@ class RefreshTokens {
 
     /**
      * Spends the token and returns the next token of its family; empty if it is unknown, expired, revoked or already
-     * spent (then its family is revoked, past the retry grace).
+     * spent (then its family is revoked).
      */
     @Transactional
     Optional<Issued> rotate(String token) {
@@ -67,22 +65,18 @@ class RefreshTokens {
         }
         Optional<Long> generation = lockUser(owner.get());
         Optional<Row> found = jdbc.sql("""
-                SELECT family, expires_at < now() AS expired, spent_at IS NOT NULL AS spent,
-                       spent_at > now() - make_interval(secs => ?) AS just_spent
+                SELECT family, expires_at < now() AS expired, spent_at IS NOT NULL AS spent
                 FROM refresh_tokens WHERE token_hash = ?
                 """)
-            .params(RETRY_GRACE.toSeconds(), hash(token))
-            .query((rs, n) -> new Row((UUID) rs.getObject("family"), rs.getBoolean("expired"), rs.getBoolean("spent"),
-                    rs.getBoolean("just_spent")))
+            .param(hash(token))
+            .query((rs, n) -> new Row((UUID) rs.getObject("family"), rs.getBoolean("expired"), rs.getBoolean("spent")))
             .optional();
         if (generation.isEmpty() || found.isEmpty() || found.get().expired()) {
             return Optional.empty(); // revoked while we waited for the lock, or expired
         }
         Row row = found.get();
         if (row.spent()) {
-            if (!row.justSpent()) {
-                revokeFamily(row.family());
-            }
+            revokeFamily(row.family());
             return Optional.empty();
         }
         jdbc.sql("UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = ?").param(hash(token)).update();
@@ -153,6 +147,6 @@ class RefreshTokens {
     record Issued(String username, String refreshToken, long generation) {
     }
 
-    private record Row(UUID family, boolean expired, boolean spent, boolean justSpent) {
+    private record Row(UUID family, boolean expired, boolean spent) {
     }
 }
