@@ -166,7 +166,7 @@ function renewToken() {
       scheduleRetry();
       return 'unavailable';
     } catch (networkError) {
-      if (state.refreshToken === spent) scheduleRetry(); // offline for now: the refresh token is still good
+      if (state.refreshToken === spent) scheduleRetry(); // offline, or timed out: if the server spent it, the retry's 401 signs out
       return 'unavailable';
     } finally {
       renewing = null;

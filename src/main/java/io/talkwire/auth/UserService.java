@@ -73,8 +73,8 @@ public class UserService {
     }
 
     /**
-     * The one form of a username, used for signup, login, its throttle and every look-up: surrounding whitespace
-     * stripped, lower-cased. A control character anywhere is refused (400): {@code trim()} would drop some of them
+     * The one form of a username, used for signup and every look-up (a login's is {@link #loginForm}): surrounding
+     * whitespace stripped, lower-cased. A control character anywhere is refused (400): {@code trim()} would drop some of them
      * and turn {@code "victim\u0001"} into {@code victim} for one check and not another.
      */
     public static String normalize(@Nullable String username) {

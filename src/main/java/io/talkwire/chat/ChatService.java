@@ -46,7 +46,7 @@ class ChatService {
         TalkwireProperties.Limits limits = properties.limits();
         this.sendsPerSession = new RateLimiter(limits.sendPerSecond(), limits.sendBurst());
         this.restSendsPerUser = new RateLimiter(limits.sendPerSecond() * limits.sessionsPerUser(),
-                limits.sendBurst() * limits.sessionsPerUser());
+                (int) Math.min(Integer.MAX_VALUE, (long) limits.sendBurst() * limits.sessionsPerUser()));
     }
 
     /**

@@ -186,7 +186,7 @@ class SearchIT extends IntegrationTest {
         User alice = api.newUser("alice");
         User bob = api.newUser("bob");
         String gnu = word("gnu");
-        int tries = MessageSearch.SEARCH_BURST * 2;
+        int tries = MessageSearch.SEARCH_BURST * 3;
         int passed = 0;
         long started = System.nanoTime(); // before the first search, so before alice's bucket exists
         for (int i = 0; i < tries; i++) {
