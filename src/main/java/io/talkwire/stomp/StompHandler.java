@@ -1,6 +1,7 @@
 package io.talkwire.stomp;
 
 import java.security.Principal;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -54,7 +55,15 @@ class StompHandler implements ChannelInterceptor {
     /** A second CONNECT on one connection, whoever notices it first (this handler, or Spring before it). */
     static final String ALREADY_CONNECTED = "already connected: one CONNECT per connection";
 
-    static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: wait for the CONNECTED frame";
+    /**
+     * How long a SUBSCRIBE written right behind its CONNECT waits for the session to be connected: known to the user
+     * registry (its subscription ids and their count) and, in {@code broker} mode, to RabbitMQ (the relay drops a
+     * client's frames until then). Both hold once the CONNECTED frame is on its way to the client.
+     */
+    static final Duration CONNECTED_WAIT = Duration.ofSeconds(10);
+
+    static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: the session was not connected within "
+            + CONNECTED_WAIT.toSeconds() + " s";
 
     private static final Set<String> PERSONAL_QUEUES = Set.of("/user/queue/events", "/user/queue/errors");
 
@@ -205,10 +214,8 @@ class StompHandler implements ChannelInterceptor {
         if (ack != null && !"auto".equals(ack)) {
             throw new StompRejectedException("only ack:auto is supported");
         }
-        SimpSession session = session(user, frame.getSessionId());
+        SimpSession session = connectedSession(user, frame.getSessionId());
         if (session == null) {
-            // the session is known (its subscription ids and their count) once its CONNECTED is on its way, and the
-            // relay drops a client's frames until then
             throw new StompRejectedException(SUBSCRIBE_BEFORE_CONNECTED);
         }
         if (subscription(session, subscriptionId) != null) {
@@ -272,6 +279,26 @@ class StompHandler implements ChannelInterceptor {
         }
         receipts.answer(frame);
         return ignoredByTheRelay(frame.getSessionId());
+    }
+
+    /**
+     * The session once it is connected, waited for up to {@link #CONNECTED_WAIT} (on the thread that read the frame,
+     * which holds up only this session's later frames, in order); null if it never was.
+     */
+    private @Nullable SimpSession connectedSession(Principal user, @Nullable String sessionId) {
+        long deadline = System.nanoTime() + CONNECTED_WAIT.toNanos();
+        SimpSession session = session(user, sessionId);
+        while (session == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(2);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            session = session(user, sessionId);
+        }
+        return session;
     }
 
     private @Nullable SimpSession session(Principal user, @Nullable String sessionId) {

@@ -52,8 +52,27 @@ class SubscriptionIdsIT extends IntegrationTest {
      * Frames written right behind CONNECT reach the server before the session is registered, which is when its
      * subscription ids become known: one id used twice there would leave the first subscription unseen by revocations.
      */
+    /** Frames written right behind CONNECT, without waiting for CONNECTED (allowed by STOMP), are served in order. */
     @Test
-    void aSubscribeBeforeConnectedIsRefused() {
+    void aSubscribeRightBehindConnectIsServedOnceTheSessionIsConnected() {
+        Api api = api();
+        User alice = api.newUser("alice");
+        long room = api.createRoom(alice, "PUBLIC");
+        try (RawStompClient client = new RawStompClient(port)) {
+            client.sendText(frame("CONNECT", "accept-version:1.2\nhost:localhost\nAuthorization:Bearer " + alice.token())
+                    + frame("SUBSCRIBE", "id:a\ndestination:/topic/rooms." + room + "\nreceipt:subscribed"));
+            assertThat(client.next().command()).isEqualTo("CONNECTED");
+            assertThat(client.next("RECEIPT").headers().get("receipt-id")).isEqualTo("subscribed");
+            api.post("/api/rooms/" + room + "/messages", alice.token(), "{\"content\":\"right behind\"}");
+            Frame message = client.next("MESSAGE");
+            assertThat(message.headers().get("subscription")).isEqualTo("a");
+            assertThat(message.body()).contains("right behind");
+        }
+    }
+
+    /** A subscription id used twice right behind CONNECT is refused as it is later: the session is checked once known. */
+    @Test
+    void aSubscriptionIdUsedTwiceRightBehindConnectIsRefused() {
         Api api = api();
         User owner = api.newUser("owner");
         User mallory = api.newUser("mallory");
@@ -64,7 +83,7 @@ class SubscriptionIdsIT extends IntegrationTest {
                     + frame("SUBSCRIBE", "id:x\ndestination:/topic/rooms." + secret)
                     + frame("SUBSCRIBE", "id:x\ndestination:/topic/rooms." + own));
             Frame error = client.next("ERROR");
-            assertThat(error.headers().get("message")).contains("wait for the CONNECTED frame");
+            assertThat(error.headers().get("message")).contains("subscription id 'x' is already in use");
             client.awaitClose();
         }
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
