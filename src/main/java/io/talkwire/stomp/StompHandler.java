@@ -96,9 +96,11 @@ class StompHandler implements ChannelInterceptor {
 
     private final SendsInFlight sendsInFlight;
 
+    private final ConnectingSessions connecting;
+
     StompHandler(JwtDecoder jwtDecoder, RoomService rooms, RoomSubscriptions subscriptions, SimpUserRegistry users,
             SessionsPerUser sessions, SessionEnds sessionEnds, Receipts receipts, TalkwireProperties properties,
-            SendsInFlight sendsInFlight) {
+            SendsInFlight sendsInFlight, ConnectingSessions connecting) {
         this.jwtDecoder = jwtDecoder;
         this.rooms = rooms;
         this.subscriptions = subscriptions;
@@ -108,6 +110,7 @@ class StompHandler implements ChannelInterceptor {
         this.receipts = receipts;
         this.limits = properties.limits();
         this.sendsInFlight = sendsInFlight;
+        this.connecting = connecting;
     }
 
     @Override
@@ -199,6 +202,10 @@ class StompHandler implements ChannelInterceptor {
             throw new StompRejectedException("too many sessions: at most " + limits.sessionsPerUser() + " per user");
         }
         frame.setUser(new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
+        String sessionId = frame.getSessionId();
+        if (sessionId != null) {
+            connecting.connecting(sessionId);
+        }
     }
 
     private Message<?> subscribe(Message<?> message, StompHeaderAccessor frame, Principal user) {
@@ -220,7 +227,7 @@ class StompHandler implements ChannelInterceptor {
         }
         if (subscription(session, subscriptionId) != null) {
             // as RabbitMQ does: a reused id would leave the first subscription live but forgotten
-            throw new StompRejectedException("subscription id '" + subscriptionId + "' is already in use in this session");
+            throw idInUse(subscriptionId);
         }
         if (session.getSubscriptions().size() >= limits.subscriptionsPerSession()) {
             throw new StompRejectedException(
@@ -239,8 +246,10 @@ class StompHandler implements ChannelInterceptor {
             if (!rooms.canRead(roomId, user.getName())) {
                 throw new StompRejectedException("no room " + roomId + " that you may read");
             }
-            if (!subscriptions.subscribe(frame.getSessionId(), subscriptionId, roomId, user.getName())) {
-                throw new StompRejectedException("no room " + roomId + " that you may read");
+            switch (subscriptions.subscribe(frame.getSessionId(), subscriptionId, roomId, user.getName())) {
+                case STARTED -> { }
+                case NOT_READABLE -> throw new StompRejectedException("no room " + roomId + " that you may read");
+                case ID_IN_USE -> throw idInUse(subscriptionId);
             }
             if (subscriptions.relayed()) {
                 frame.setDestination(RoomRoutes.relayedSubscription(roomId));
@@ -282,20 +291,23 @@ class StompHandler implements ChannelInterceptor {
     }
 
     /**
-     * The session once it is connected, waited for up to {@link #CONNECTED_WAIT} (on the thread that read the frame,
-     * which holds up only this session's later frames, in order); null if it never was.
+     * The session once it is connected, waited for up to {@link #CONNECTED_WAIT} on the thread that read the frame;
+     * null if it ended first, or never was. The user registry hears of the connection from the same event as
+     * {@link ConnectingSessions}, just before or just after it.
      */
     private @Nullable SimpSession connectedSession(Principal user, @Nullable String sessionId) {
-        long deadline = System.nanoTime() + CONNECTED_WAIT.toNanos();
         SimpSession session = session(user, sessionId);
+        if (session != null || sessionId == null) {
+            return session;
+        }
+        long deadline = System.nanoTime() + CONNECTED_WAIT.toNanos();
+        if (!connecting.awaitConnected(sessionId, CONNECTED_WAIT)) {
+            return null;
+        }
+        session = session(user, sessionId);
         while (session == null && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(2);
-            }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
+            Thread.onSpinWait();
+            Thread.yield();
             session = session(user, sessionId);
         }
         return session;
@@ -304,6 +316,10 @@ class StompHandler implements ChannelInterceptor {
     private @Nullable SimpSession session(Principal user, @Nullable String sessionId) {
         SimpUser simpUser = users.getUser(user.getName());
         return simpUser == null || sessionId == null ? null : simpUser.getSession(sessionId);
+    }
+
+    private static StompRejectedException idInUse(String subscriptionId) {
+        return new StompRejectedException("subscription id '" + subscriptionId + "' is already in use in this session");
     }
 
     private static @Nullable SimpSubscription subscription(SimpSession session, String subscriptionId) {

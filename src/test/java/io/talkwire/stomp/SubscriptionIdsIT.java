@@ -48,10 +48,6 @@ class SubscriptionIdsIT extends IntegrationTest {
         }
     }
 
-    /**
-     * Frames written right behind CONNECT reach the server before the session is registered, which is when its
-     * subscription ids become known: one id used twice there would leave the first subscription unseen by revocations.
-     */
     /** Frames written right behind CONNECT, without waiting for CONNECTED (allowed by STOMP), are served in order. */
     @Test
     void aSubscribeRightBehindConnectIsServedOnceTheSessionIsConnected() {
