@@ -11,10 +11,11 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.event.EventListener;
+import org.springframework.messaging.simp.SimpAttributes;
 import org.springframework.messaging.simp.SimpMessageHeaderAccessor;
+import org.springframework.messaging.simp.stomp.StompHeaderAccessor;
 import org.springframework.stereotype.Component;
 import org.springframework.web.socket.messaging.SessionConnectedEvent;
-import org.springframework.web.socket.messaging.SessionDisconnectEvent;
 
 /**
  * This instance's STOMP sessions between their accepted CONNECT and their CONNECTED frame. A SUBSCRIBE that a client
@@ -26,9 +27,24 @@ class ConnectingSessions {
 
     private final Map<String, CompletableFuture<Boolean>> connecting = new ConcurrentHashMap<>();
 
-    /** The session's CONNECT was accepted, on its way to the relay. */
-    void connecting(String sessionId) {
+    /**
+     * The session's CONNECT was accepted, on its way to the relay. It stays connecting until it is connected or ends
+     * (a callback of the session's attributes, which cannot be registered once it has ended: nothing is left behind).
+     */
+    void connecting(StompHeaderAccessor connect) {
+        String sessionId = connect.getSessionId();
+        Map<String, Object> attributes = connect.getSessionAttributes();
+        if (sessionId == null || attributes == null) {
+            return;
+        }
         connecting.put(sessionId, new CompletableFuture<>());
+        try {
+            new SimpAttributes(sessionId, attributes).registerDestructionCallback(ConnectingSessions.class.getName(),
+                    () -> ended(sessionId));
+        }
+        catch (IllegalStateException alreadyEnded) {
+            ended(sessionId);
+        }
     }
 
     @EventListener
@@ -36,10 +52,9 @@ class ConnectingSessions {
         settle(SimpMessageHeaderAccessor.getSessionId(event.getMessage().getHeaders()), true);
     }
 
-    /** Every WebSocket session that ends, connected or not, ends here too. */
-    @EventListener
-    void ended(SessionDisconnectEvent event) {
-        settle(event.getSessionId(), false);
+    /** The session ended, connected or not. */
+    void ended(String sessionId) {
+        settle(sessionId, false);
     }
 
     private void settle(@Nullable String sessionId, boolean connected) {

@@ -62,8 +62,14 @@ class StompHandler implements ChannelInterceptor {
      */
     static final Duration CONNECTED_WAIT = Duration.ofSeconds(10);
 
-    static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: the session was not connected within "
-            + CONNECTED_WAIT.toSeconds() + " s";
+    static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: the session was not connected "
+            + "(within " + CONNECTED_WAIT.toSeconds() + " s)";
+
+    /**
+     * The user registry hears of a connection from the same event as {@link ConnectingSessions}, one listener call
+     * before or after it: how long a SUBSCRIBE woken by it looks for its session there.
+     */
+    private static final Duration REGISTRY_LAG = Duration.ofMillis(100);
 
     private static final Set<String> PERSONAL_QUEUES = Set.of("/user/queue/events", "/user/queue/errors");
 
@@ -201,11 +207,8 @@ class StompHandler implements ChannelInterceptor {
         if (!sessions.tryCount(jwt.getSubject(), frame.getSessionId(), limits.sessionsPerUser())) {
             throw new StompRejectedException("too many sessions: at most " + limits.sessionsPerUser() + " per user");
         }
+        connecting.connecting(frame); // before the user is set: no frame of the session passes as connected before
         frame.setUser(new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
-        String sessionId = frame.getSessionId();
-        if (sessionId != null) {
-            connecting.connecting(sessionId);
-        }
     }
 
     private Message<?> subscribe(Message<?> message, StompHeaderAccessor frame, Principal user) {
@@ -292,23 +295,22 @@ class StompHandler implements ChannelInterceptor {
 
     /**
      * The session once it is connected, waited for up to {@link #CONNECTED_WAIT} on the thread that read the frame;
-     * null if it ended first, or never was. The user registry hears of the connection from the same event as
-     * {@link ConnectingSessions}, just before or just after it.
+     * null if it ended first, or never was.
      */
     private @Nullable SimpSession connectedSession(Principal user, @Nullable String sessionId) {
         SimpSession session = session(user, sessionId);
-        if (session != null || sessionId == null) {
+        if (session != null || sessionId == null || !connecting.awaitConnected(sessionId, CONNECTED_WAIT)) {
             return session;
         }
-        long deadline = System.nanoTime() + CONNECTED_WAIT.toNanos();
-        if (!connecting.awaitConnected(sessionId, CONNECTED_WAIT)) {
-            return null;
-        }
-        session = session(user, sessionId);
-        while (session == null && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            Thread.yield();
-            session = session(user, sessionId);
+        long deadline = System.nanoTime() + REGISTRY_LAG.toNanos();
+        while ((session = session(user, sessionId)) == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
         }
         return session;
     }
