@@ -65,11 +65,6 @@ class StompHandler implements ChannelInterceptor {
     static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: the session was not connected "
             + "(within " + CONNECTED_WAIT.toSeconds() + " s)";
 
-    /**
-     * The user registry hears of a connection from the same event as {@link ConnectingSessions}, one listener call
-     * before or after it: how long a SUBSCRIBE woken by it looks for its session there.
-     */
-    private static final Duration REGISTRY_LAG = Duration.ofMillis(100);
 
     private static final Set<String> PERSONAL_QUEUES = Set.of("/user/queue/events", "/user/queue/errors");
 
@@ -102,11 +97,9 @@ class StompHandler implements ChannelInterceptor {
 
     private final SendsInFlight sendsInFlight;
 
-    private final ConnectingSessions connecting;
-
     StompHandler(JwtDecoder jwtDecoder, RoomService rooms, RoomSubscriptions subscriptions, SimpUserRegistry users,
             SessionsPerUser sessions, SessionEnds sessionEnds, Receipts receipts, TalkwireProperties properties,
-            SendsInFlight sendsInFlight, ConnectingSessions connecting) {
+            SendsInFlight sendsInFlight) {
         this.jwtDecoder = jwtDecoder;
         this.rooms = rooms;
         this.subscriptions = subscriptions;
@@ -116,7 +109,6 @@ class StompHandler implements ChannelInterceptor {
         this.receipts = receipts;
         this.limits = properties.limits();
         this.sendsInFlight = sendsInFlight;
-        this.connecting = connecting;
     }
 
     @Override
@@ -207,7 +199,6 @@ class StompHandler implements ChannelInterceptor {
         if (!sessions.tryCount(jwt.getSubject(), frame.getSessionId(), limits.sessionsPerUser())) {
             throw new StompRejectedException("too many sessions: at most " + limits.sessionsPerUser() + " per user");
         }
-        connecting.connecting(frame); // before the user is set: no frame of the session passes as connected before
         frame.setUser(new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
     }
 
@@ -294,23 +285,22 @@ class StompHandler implements ChannelInterceptor {
     }
 
     /**
-     * The session once it is connected, waited for up to {@link #CONNECTED_WAIT} on the thread that read the frame;
-     * null if it ended first, or never was.
+     * The session once it is connected, looked for up to {@link #CONNECTED_WAIT} on the thread that read the frame
+     * (every 2 ms at first, then less often: a session whose broker never answers costs little); null if it never was.
      */
     private @Nullable SimpSession connectedSession(Principal user, @Nullable String sessionId) {
-        SimpSession session = session(user, sessionId);
-        if (session != null || sessionId == null || !connecting.awaitConnected(sessionId, CONNECTED_WAIT)) {
-            return session;
-        }
-        long deadline = System.nanoTime() + REGISTRY_LAG.toNanos();
-        while ((session = session(user, sessionId)) == null && System.nanoTime() < deadline) {
+        long deadline = System.nanoTime() + CONNECTED_WAIT.toNanos();
+        long pause = 2;
+        SimpSession session;
+        while ((session = session(user, sessionId)) == null && sessionId != null && System.nanoTime() < deadline) {
             try {
-                Thread.sleep(1);
+                Thread.sleep(pause);
             }
             catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 return null;
             }
+            pause = Math.min(pause * 2, 100);
         }
         return session;
     }

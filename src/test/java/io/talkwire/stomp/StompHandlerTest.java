@@ -55,7 +55,7 @@ class StompHandlerTest {
             NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null,
             REGISTRY, new SessionsPerUser(REGISTRY, "test-instance"), null, null,
             new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5, 30, 20), Fanout.BROKER,
-                    Duration.ofSeconds(1)), sendsInFlight, new ConnectingSessions());
+                    Duration.ofSeconds(1)), sendsInFlight);
 
     private final ExecutorSubscribableChannel channel = new ExecutorSubscribableChannel();
 
