@@ -62,9 +62,8 @@ class StompHandler implements ChannelInterceptor {
      */
     static final Duration CONNECTED_WAIT = Duration.ofSeconds(10);
 
-    static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: the session was not connected "
-            + "(within " + CONNECTED_WAIT.toSeconds() + " s)";
-
+    static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: the session was not connected within "
+            + CONNECTED_WAIT.toSeconds() + " s";
 
     private static final Set<String> PERSONAL_QUEUES = Set.of("/user/queue/events", "/user/queue/errors");
 
@@ -221,7 +220,7 @@ class StompHandler implements ChannelInterceptor {
         }
         if (subscription(session, subscriptionId) != null) {
             // as RabbitMQ does: a reused id would leave the first subscription live but forgotten
-            throw idInUse(subscriptionId);
+            throw new StompRejectedException("subscription id '" + subscriptionId + "' is already in use in this session");
         }
         if (session.getSubscriptions().size() >= limits.subscriptionsPerSession()) {
             throw new StompRejectedException(
@@ -240,10 +239,8 @@ class StompHandler implements ChannelInterceptor {
             if (!rooms.canRead(roomId, user.getName())) {
                 throw new StompRejectedException("no room " + roomId + " that you may read");
             }
-            switch (subscriptions.subscribe(frame.getSessionId(), subscriptionId, roomId, user.getName())) {
-                case STARTED -> { }
-                case NOT_READABLE -> throw new StompRejectedException("no room " + roomId + " that you may read");
-                case ID_IN_USE -> throw idInUse(subscriptionId);
+            if (!subscriptions.subscribe(frame.getSessionId(), subscriptionId, roomId, user.getName())) {
+                throw new StompRejectedException("no room " + roomId + " that you may read");
             }
             if (subscriptions.relayed()) {
                 frame.setDestination(RoomRoutes.relayedSubscription(roomId));
@@ -285,22 +282,21 @@ class StompHandler implements ChannelInterceptor {
     }
 
     /**
-     * The session once it is connected, looked for up to {@link #CONNECTED_WAIT} on the thread that read the frame
-     * (every 2 ms at first, then less often: a session whose broker never answers costs little); null if it never was.
+     * The session once it is connected, waited for up to {@link #CONNECTED_WAIT} (on the thread that read the frame,
+     * which holds up only this session's later frames, in order); null if it never was.
      */
     private @Nullable SimpSession connectedSession(Principal user, @Nullable String sessionId) {
         long deadline = System.nanoTime() + CONNECTED_WAIT.toNanos();
-        long pause = 2;
-        SimpSession session;
-        while ((session = session(user, sessionId)) == null && sessionId != null && System.nanoTime() < deadline) {
+        SimpSession session = session(user, sessionId);
+        while (session == null && System.nanoTime() < deadline) {
             try {
-                Thread.sleep(pause);
+                Thread.sleep(2);
             }
             catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 return null;
             }
-            pause = Math.min(pause * 2, 100);
+            session = session(user, sessionId);
         }
         return session;
     }
@@ -308,10 +304,6 @@ class StompHandler implements ChannelInterceptor {
     private @Nullable SimpSession session(Principal user, @Nullable String sessionId) {
         SimpUser simpUser = users.getUser(user.getName());
         return simpUser == null || sessionId == null ? null : simpUser.getSession(sessionId);
-    }
-
-    private static StompRejectedException idInUse(String subscriptionId) {
-        return new StompRejectedException("subscription id '" + subscriptionId + "' is already in use in this session");
     }
 
     private static @Nullable SimpSubscription subscription(SimpSession session, String subscriptionId) {

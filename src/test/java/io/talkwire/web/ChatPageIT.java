@@ -118,7 +118,7 @@ class ChatPageIT extends IntegrationTest {
         waitForMessage(bob, "message 3");
 
         ((JavascriptExecutor) bob).executeScript("window.talkwire.dropConnection()");
-        awaitLost(bob);
+        waitFor(bob).until(ExpectedConditions.textToBePresentInElementLocated(By.id("connection"), "lost"));
         for (int i = 4; i <= 8; i++) {
             api.post("/api/rooms/" + room + "/messages", alice.token(), "{\"content\":\"message " + i + "\"}");
         }
@@ -155,7 +155,7 @@ class ChatPageIT extends IntegrationTest {
             for (int drop = 1; drop <= 3; drop++) {
                 long fetched = counter(bob, "memberFetches");
                 ((JavascriptExecutor) bob).executeScript("window.talkwire.dropConnection()");
-                awaitLost(bob);
+                waitFor(bob).until(ExpectedConditions.textToBePresentInElementLocated(By.id("connection"), "lost"));
                 waitFor(bob).until(ExpectedConditions.textToBe(By.id("connection"), "Connected"));
                 // the header as the member list fetched after this reconnect left it, not as it was before the drop
                 waitFor(bob).until(d -> counter(bob, "memberFetches") > fetched);
@@ -584,15 +584,6 @@ class ChatPageIT extends IntegrationTest {
         WebElement input = browser.findElement(By.id(id));
         input.clear();
         input.sendKeys(text);
-    }
-
-    /**
-     * The page says the connection is lost. It says so from the socket's close until it reconnects, half a second
-     * later: looked for more often than that, or a poll every 500 ms can fall on either side of it.
-     */
-    private static void awaitLost(WebDriver browser) {
-        waitFor(browser).pollingEvery(Duration.ofMillis(20))
-            .until(ExpectedConditions.textToBePresentInElementLocated(By.id("connection"), "lost"));
     }
 
     private static WebDriverWait waitFor(WebDriver browser) {
