@@ -243,6 +243,9 @@ function connect() {
     },
     heartbeatIncoming: 10000,
     heartbeatOutgoing: 10000,
+    // a connection whose heart-beats stopped (the network gone) is dropped at once: closing it would wait for a
+    // close handshake that nobody answers, a minute in Chromium, before the page could connect again
+    discardWebsocketOnCommFailure: true,
     reconnectDelay: 500,
     maxReconnectDelay: 15000,
     reconnectTimeMode: StompJs.ReconnectionTimeMode.EXPONENTIAL,

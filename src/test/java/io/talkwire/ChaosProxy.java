@@ -9,12 +9,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy between Talkwire and one service (RabbitMQ's STOMP or AMQP port, PostgreSQL) that a test cuts and
  * restores, so that outages are tested without stopping the services other tests use. Cut: every connection through
  * it is closed and new ones are refused (nothing listens on its port). Restore: it listens again on the same port.
- * It listens on the loopback address ({@link #host()}).
+ * Stall: the connections open now stay open but carry nothing more, as when a network drops away without closing
+ * anything; new ones are carried as usual. It listens on the loopback address ({@link #host()}).
  */
 public final class ChaosProxy implements AutoCloseable {
 
@@ -27,6 +29,11 @@ public final class ChaosProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
 
     private volatile ServerSocket listener;
+
+    /** Connections are numbered as they are accepted; those below this number are stalled. */
+    private final AtomicLong accepted = new AtomicLong();
+
+    private volatile long stalledBelow;
 
     public ChaosProxy(String targetHost, int targetPort) {
         this.targetHost = targetHost;
@@ -48,6 +55,14 @@ public final class ChaosProxy implements AutoCloseable {
         closeQuietly(listener);
         sockets.forEach(ChaosProxy::closeQuietly);
         sockets.clear();
+    }
+
+    /**
+     * The connections open now carry nothing more: what reaches the proxy from either side is dropped, a side's close
+     * included (the other side's socket stays open until {@link #cut()} or {@link #close()}).
+     */
+    public void stall() {
+        stalledBelow = accepted.get();
     }
 
     public synchronized void restore() {
@@ -94,8 +109,9 @@ public final class ChaosProxy implements AutoCloseable {
             if (!register(server, client, upstream)) {
                 continue;
             }
-            Thread.ofVirtual().start(() -> pipe(client, upstream));
-            Thread.ofVirtual().start(() -> pipe(upstream, client));
+            long number = accepted.getAndIncrement();
+            Thread.ofVirtual().start(() -> pipe(client, upstream, number));
+            Thread.ofVirtual().start(() -> pipe(upstream, client, number));
         }
     }
 
@@ -114,13 +130,15 @@ public final class ChaosProxy implements AutoCloseable {
         return true;
     }
 
-    private void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, long number) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int read;
             while ((read = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, read);
-                out.flush();
+                if (number >= stalledBelow) {
+                    out.write(buffer, 0, read);
+                    out.flush();
+                }
             }
         }
         catch (IOException ended) {
@@ -128,9 +146,11 @@ public final class ChaosProxy implements AutoCloseable {
         }
         finally {
             closeQuietly(from);
-            closeQuietly(to);
             sockets.remove(from);
-            sockets.remove(to);
+            if (number >= stalledBelow) { // a stalled connection's other side hears nothing, not even the end
+                closeQuietly(to);
+                sockets.remove(to);
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.stream.LongStream;
 
 import io.talkwire.Api;
 import io.talkwire.Api.User;
+import io.talkwire.ChaosProxy;
 import io.talkwire.IntegrationTest;
 import io.talkwire.StompTestClient;
 import io.talkwire.StompTestClient.Inbox;
@@ -132,6 +133,26 @@ class ChatPageIT extends IntegrationTest {
         List<String> seqs = bob.findElements(By.cssSelector(".message[data-seq]")).stream()
             .map(e -> e.getDomAttribute("data-seq")).toList();
         assertThat(seqs).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
+    }
+
+    /**
+     * A connection that goes quiet (the network gone, nothing closed): once the server's heart-beats stop (10 s apart,
+     * given up after two missed) the page drops the connection at once and connects again, rather than waiting for
+     * the browser to finish a close handshake that nobody will answer (a minute in Chromium).
+     */
+    @Test
+    void aConnectionThatGoesQuietIsGivenUpAndReplacedAtOnce() {
+        try (ChaosProxy network = new ChaosProxy("localhost", port)) {
+            WebDriver bob = browser(network.port());
+            signUp(bob, "bob");
+            long connects = counter(bob, "connects");
+
+            network.stall();
+            waitFor(bob, Duration.ofSeconds(45))
+                .until(ExpectedConditions.textToBePresentInElementLocated(By.id("connection"), "lost"));
+            waitFor(bob).until(ExpectedConditions.textToBe(By.id("connection"), "Connected"));
+            assertThat(counter(bob, "connects")).isEqualTo(connects + 1);
+        }
     }
 
     /**
