@@ -59,17 +59,31 @@ public class RoomSubscriptions {
         presence.connected(sessionId);
     }
 
+    /** How {@link #subscribe} ended. */
+    public enum Subscribed {
+        STARTED,
+        /** The user may no longer read the room once the subscription counts, or the session has ended meanwhile. */
+        NOT_READABLE,
+        /** The session already holds a room subscription of that id (live, or revoked and not yet unsubscribed). */
+        ID_IN_USE
+    }
+
     /**
-     * Begins a subscription, counted before it starts: once its RECEIPT arrives, onlineCount includes it. Returns false
-     * (and leaves nothing behind) if the user may no longer read the room once it counts, or the session has ended
-     * meanwhile: a revocation that looked before the subscription counted would otherwise miss it.
+     * Begins a subscription, counted before it starts: once its RECEIPT arrives, onlineCount includes it. Leaves
+     * nothing behind unless it started: not when the user may no longer read the room once it counts, or the session
+     * has ended meanwhile (a revocation that looked before the subscription counted would otherwise miss it), nor when
+     * the id is in use, checked here under the session's lock (frames of one session may come in on several threads,
+     * as SockJS's HTTP transports send them, and a second subscription of one id would hide the first).
      */
-    public boolean subscribe(String sessionId, String subscriptionId, long roomId, String username) {
+    public Subscribed subscribe(String sessionId, String subscriptionId, long roomId, String username) {
         Lock lock = locks.of(sessionId);
         lock.lock();
         try {
             // held before readability is read: a revocation from now on finds the session, and waits for its lock
             Held held = sessions.computeIfAbsent(sessionId, id -> new Held(username));
+            if (held.live.containsKey(subscriptionId) || held.revoked.contains(subscriptionId)) {
+                return Subscribed.ID_IN_USE;
+            }
             presence.subscribed(sessionId, subscriptionId, roomId, username);
             Optional<Long> lastSeq = presence.isConnected(sessionId) ? rooms.readableLastSeq(roomId, username)
                     : Optional.empty();
@@ -78,12 +92,12 @@ public class RoomSubscriptions {
                 if (held.live.isEmpty() && held.revoked.isEmpty()) {
                     sessions.remove(sessionId, held);
                 }
-                return false;
+                return Subscribed.NOT_READABLE;
             }
             held.live.put(subscriptionId, roomId);
             order.subscribed(sessionId, subscriptionId, roomId, lastSeq.get());
             delivery.subscribed(sessionId, subscriptionId, roomId);
-            return true;
+            return Subscribed.STARTED;
         }
         finally {
             lock.unlock();

@@ -220,7 +220,7 @@ class StompHandler implements ChannelInterceptor {
         }
         if (subscription(session, subscriptionId) != null) {
             // as RabbitMQ does: a reused id would leave the first subscription live but forgotten
-            throw new StompRejectedException("subscription id '" + subscriptionId + "' is already in use in this session");
+            throw idInUse(subscriptionId);
         }
         if (session.getSubscriptions().size() >= limits.subscriptionsPerSession()) {
             throw new StompRejectedException(
@@ -239,8 +239,10 @@ class StompHandler implements ChannelInterceptor {
             if (!rooms.canRead(roomId, user.getName())) {
                 throw new StompRejectedException("no room " + roomId + " that you may read");
             }
-            if (!subscriptions.subscribe(frame.getSessionId(), subscriptionId, roomId, user.getName())) {
-                throw new StompRejectedException("no room " + roomId + " that you may read");
+            switch (subscriptions.subscribe(frame.getSessionId(), subscriptionId, roomId, user.getName())) {
+                case STARTED -> { }
+                case NOT_READABLE -> throw new StompRejectedException("no room " + roomId + " that you may read");
+                case ID_IN_USE -> throw idInUse(subscriptionId);
             }
             if (subscriptions.relayed()) {
                 frame.setDestination(RoomRoutes.relayedSubscription(roomId));
@@ -304,6 +306,10 @@ class StompHandler implements ChannelInterceptor {
     private @Nullable SimpSession session(Principal user, @Nullable String sessionId) {
         SimpUser simpUser = users.getUser(user.getName());
         return simpUser == null || sessionId == null ? null : simpUser.getSession(sessionId);
+    }
+
+    private static StompRejectedException idInUse(String subscriptionId) {
+        return new StompRejectedException("subscription id '" + subscriptionId + "' is already in use in this session");
     }
 
     private static @Nullable SimpSubscription subscription(SimpSession session, String subscriptionId) {
