@@ -53,6 +53,7 @@ const state = {
   searchNext: null,          // the query to search for once it is answered, the newest asked
   client: null,
   connects: 0,               // STOMP sessions this page has opened (tests watch it)
+  drops: 0,                  // connections this page has lost (tests watch it: "lost" shows only until the reconnect)
   memberFetches: 0,          // member lists applied (tests watch it)
   roomsTimer: null,
 };
@@ -271,6 +272,7 @@ function connect() {
     else setConnection(`Disconnected: ${reason}`, 'down');
   };
   client.onWebSocketClose = () => {
+    state.drops++;
     if (state.token) setConnection('Connection lost, reconnecting…', 'down');
     state.roomSubscription = null;
   };

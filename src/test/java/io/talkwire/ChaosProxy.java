@@ -12,11 +12,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP proxy between Talkwire and one service (RabbitMQ's STOMP or AMQP port, PostgreSQL) that a test cuts and
- * restores, so that outages are tested without stopping the services other tests use. Cut: every connection through
+ * A TCP proxy between Talkwire and one service (RabbitMQ's STOMP or AMQP port, PostgreSQL), or between a browser and
+ * Talkwire, that a test cuts, stalls and restores, so that outages are tested without stopping the services other tests use. Cut: every connection through
  * it is closed and new ones are refused (nothing listens on its port). Restore: it listens again on the same port.
- * Stall: the connections open now stay open but carry nothing more, as when a network drops away without closing
- * anything; new ones are carried as usual. It listens on the loopback address ({@link #host()}).
+ * Stall: the connections open now stay open but carry nothing more, and new ones are refused, as when a network
+ * drops away without closing anything. It listens on the loopback address ({@link #host()}).
  */
 public final class ChaosProxy implements AutoCloseable {
 
@@ -58,11 +58,13 @@ public final class ChaosProxy implements AutoCloseable {
     }
 
     /**
-     * The connections open now carry nothing more: what reaches the proxy from either side is dropped, a side's close
-     * included (the other side's socket stays open until {@link #cut()} or {@link #close()}).
+     * The network is gone without closing anything: the connections open now carry nothing more (what reaches the
+     * proxy from either side is dropped, a side's close included; the other side's socket stays open until
+     * {@link #cut()} or {@link #close()}), and new ones are refused until {@link #restore()}.
      */
-    public void stall() {
+    public synchronized void stall() {
         stalledBelow = accepted.get();
+        closeQuietly(listener);
     }
 
     public synchronized void restore() {
@@ -106,33 +108,36 @@ public final class ChaosProxy implements AutoCloseable {
                 closeQuietly(client);
                 continue;
             }
-            if (!register(server, client, upstream)) {
+            long number = register(server, client, upstream);
+            if (number < 0) {
                 continue;
             }
-            long number = accepted.getAndIncrement();
             Thread.ofVirtual().start(() -> pipe(client, upstream, number));
             Thread.ofVirtual().start(() -> pipe(upstream, client, number));
         }
     }
 
     /**
-     * Under the same lock as {@link #cut()}: a connection accepted just before a cut (while its upstream connection was
-     * being made) would otherwise miss the cut's sweep and carry on through the outage.
+     * Under the same lock as {@link #cut()} and {@link #stall()}: a connection accepted just before either (while its
+     * upstream connection was being made) would otherwise miss it and carry on through the outage. Returns the
+     * connection's number, or -1 if it came too late.
      */
-    private synchronized boolean register(ServerSocket server, Socket client, Socket upstream) {
+    private synchronized long register(ServerSocket server, Socket client, Socket upstream) {
         if (server.isClosed()) {
             closeQuietly(client);
             closeQuietly(upstream);
-            return false;
+            return -1;
         }
         sockets.add(client);
         sockets.add(upstream);
-        return true;
+        return accepted.getAndIncrement();
     }
 
     private void pipe(Socket from, Socket to, long number) {
         byte[] buffer = new byte[16 * 1024];
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream(); // not closed here: closing a socket's stream closes the socket
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 if (number >= stalledBelow) {

@@ -211,8 +211,8 @@ class SearchIT extends IntegrationTest {
 
     /**
      * The index keeps no pending list (GIN's fastupdate is off): a committed message's words are in the index itself,
-     * so no later commit stops to merge thousands of them (one in about 40,000 short messages took 300 ms with the
-     * list). {@code gin_clean_pending_list} merges what is pending and returns how many pages it held.
+     * so no later commit stops to merge thousands of them (one in about 40,000 short messages took 270-290 ms with
+     * the list). {@code gin_clean_pending_list} merges what is pending and returns how many pages it held.
      */
     @Test
     void aCommittedMessageLeavesNothingPendingInTheSearchIndex() {

@@ -6,8 +6,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.talkwire.presence.PresenceService;
 import io.talkwire.delivery.RoomSubscriptions.Subscribed;
+import io.talkwire.presence.PresenceService;
 import io.talkwire.room.RoomService;
 import org.junit.jupiter.api.Test;
 
