@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy between Talkwire and one service (RabbitMQ's STOMP or AMQP port, PostgreSQL), or between a browser and
- * Talkwire, that a test cuts, stalls and restores, so that outages are tested without stopping the services other tests use. Cut: every connection through
- * it is closed and new ones are refused (nothing listens on its port). Restore: it listens again on the same port.
+ * Talkwire, that a test cuts, stalls and restores, so that outages are tested without stopping the services other
+ * tests use. Cut: every connection through it is closed and new ones are refused (nothing listens on its port).
+ * Restore: it listens again on the same port.
  * Stall: the connections open now stay open but carry nothing more, and new ones are refused, as when a network
  * drops away without closing anything. It listens on the loopback address ({@link #host()}).
  */
