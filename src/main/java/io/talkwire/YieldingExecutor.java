@@ -2,6 +2,8 @@ package io.talkwire;
 
 import java.util.concurrent.Executor;
 
+import org.springframework.core.task.TaskExecutor;
+
 /**
  * Hands each task to another executor, then, on a platform thread, yields the CPU once, so that a thread the hand-off
  * woke runs at once. Linux often queues a woken thread on the CPU of the thread that woke it, where it waits until
@@ -11,7 +13,7 @@ import java.util.concurrent.Executor;
  * a yield right after it 0.16 ms. A yield with nothing else to run costs about a microsecond; on a virtual thread it
  * would only let other virtual threads run, so none is made there.
  */
-public final class YieldingExecutor implements Executor {
+public final class YieldingExecutor implements TaskExecutor {
 
     private final Executor delegate;
 
