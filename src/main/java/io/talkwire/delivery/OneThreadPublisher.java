@@ -1,6 +1,5 @@
 package io.talkwire.delivery;
 
-import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -9,7 +8,6 @@ import java.util.function.BooleanSupplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.talkwire.YieldingExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +32,6 @@ final class OneThreadPublisher {
     private final ThreadPoolExecutor thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(MAX_BACKLOG), Thread.ofPlatform().daemon().name("talkwire-room-publisher").factory());
 
-    /** The committer goes on after a hand-over: the publishing thread, woken, runs at once. */
-    private final Executor handOver = new YieldingExecutor(thread);
-
     private final Timer published;
 
     OneThreadPublisher(MeterRegistry meters) {
@@ -51,7 +46,7 @@ final class OneThreadPublisher {
     void publish(long roomId, BooleanSupplier publish) {
         long handedOver = System.nanoTime();
         try {
-            handOver.execute(() -> {
+            thread.execute(() -> {
                 if (publish.getAsBoolean()) {
                     published.record(System.nanoTime() - handedOver, TimeUnit.NANOSECONDS);
                 }
@@ -72,7 +67,7 @@ final class OneThreadPublisher {
             return;
         }
         try {
-            handOver.execute(publish);
+            thread.execute(publish);
         }
         catch (RejectedExecutionException ex) {
             // shutting down, or the backlog filled up meanwhile: it may be lost

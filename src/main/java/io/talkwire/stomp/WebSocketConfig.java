@@ -2,7 +2,6 @@ package io.talkwire.stomp;
 
 import io.talkwire.TalkwireProperties;
 import io.talkwire.WebSocketPaths;
-import io.talkwire.YieldingExecutor;
 import io.talkwire.delivery.RoomOrder;
 import io.talkwire.presence.InstanceLease;
 
@@ -124,14 +123,13 @@ class WebSocketConfig implements WebSocketMessageBrokerConfigurer {
      * their order are handed over one at a time: the relay's, with preserved publish order, and a room
      * subscription's, by {@link RoomOrder}, which also puts its messages in seq order. The relay hands its frames
      * over on the event loop of the session's RabbitMQ connection ({@link RelayTcpClient}): this executor must never
-     * block nor run a frame on the calling thread, or a slow client would stall every session of that loop. A
-     * platform thread (a committer, an event loop) yields its CPU after each hand-over ({@link YieldingExecutor}).
+     * block nor run a frame on the calling thread, or a slow client would stall every session of that loop.
      */
     @Override
     public void configureClientOutboundChannel(ChannelRegistration registration) {
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("client-outbound-");
         executor.setVirtualThreads(true);
-        registration.executor(new YieldingExecutor(executor)).interceptors(new ExceptSessionHeader(), roomOrder, openSessions);
+        registration.executor(executor).interceptors(new ExceptSessionHeader(), roomOrder, openSessions);
     }
 
     @Override
