@@ -14,12 +14,15 @@ every hop, so the capture gives, for each delivery, the moment it crossed each s
 In `instance` mode (no relayed MESSAGE) the stages after C are one: C-F, the commit's answer to the WebSocket frame.
 For RabbitMQ direct (Web-STOMP, port 15674) only A and F. Usage, with the capture running during a benchmark:
 
-  dumpcap -q -i lo -f tcp -s 1500 -b duration:20 -b files:40 -w /tmp/cap/lo.pcapng &
+  dumpcap -q -i lo -f tcp -s 0 -b duration:20 -b files:40 -w /dev/shm/cap/lo.pcapng &
   bench/run.sh scenarios=fanout ...
-  bench/trace-fanout.py /tmp/cap/lo_*.pcapng
+  bench/trace-fanout.py /dev/shm/cap/lo_*.pcapng
+
+(whole packets, -s 0: a batch's INSERT after a stall holds many messages; in memory, not on the disk PostgreSQL
+flushes to). dumpcap comes with Debian's tshark package.
 
 Only scenario 1's publishers count (their sends 15 ms or more apart at the median): the warm-up's, at 200 msg/s
-each, are left out. Times are the capture's, taken as each packet crossed the loopback interface.
+each, are left out. Each round's unmeasured first second is in, so there are more messages than the benchmark counts. Times are the capture's, taken as each packet crossed the loopback interface.
 """
 import bisect
 import re
@@ -34,13 +37,13 @@ MIN_INTERVAL = 0.015
 
 
 def packets(files):
-    for name in files:
+    for name in sorted(files):
         out = subprocess.run(["tshark", "-r", name, "-Y", "tcp.len>0", "-T", "fields", "-e", "frame.time_epoch",
                               "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.payload"],
                              capture_output=True, check=True).stdout
         for line in out.splitlines():
             fields = line.split(b"\t")
-            if len(fields) == 4 and fields[3]:
+            if len(fields) == 4 and len(fields[3]) >= 4:
                 yield float(fields[0]), int(fields[1]), int(fields[2]), bytes.fromhex(fields[3].decode())
 
 
@@ -56,13 +59,24 @@ def client_frames(payload):
         if not masked:
             return frames
         mask, start = payload[at2:at2 + 4], at2 + 4
+        if start + length > len(payload):
+            return frames
         body = payload[start:start + length]
         frames.append(bytes(b ^ mask[i % 4] for i, b in enumerate(body)))
         at = start + length
     return frames
 
 
+def stomp_messages(payload):
+    """(probe, message-id or None) of each MESSAGE frame in a segment (STOMP frames end with a NUL byte)."""
+    for frame in payload.split(b"\x00"):
+        probe, mid = PROBE.search(frame), MESSAGE_ID.search(frame)
+        if probe:
+            yield probe.group(0), mid.group(1) if mid else None
+
+
 def percentile(values, p):
+    """Nearest rank."""
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, -(-len(ordered) * p // 100) - 1))] if ordered else float("nan")
 
@@ -73,7 +87,7 @@ def main(files):
     pg_answers = defaultdict(list)      # client port -> times of PostgreSQL's packets to it
     publishes = {}                      # probe -> time
     relayed = {}                        # (probe, message-id) -> time
-    written = defaultdict(list)         # probe -> [(time, server port, message-id)]
+    written = defaultdict(dict)         # probe -> subscriber's port -> (time, server port, message-id), the first
     for time, src, dst, payload in packets(files):
         if src == 5432:
             pg_answers[dst].append(time)
@@ -87,13 +101,14 @@ def main(files):
             for m in PROBE.finditer(payload):
                 publishes.setdefault(m.group(0), time)
         elif src == 61613:
-            m, mid = PROBE.search(payload), MESSAGE_ID.search(payload)
-            if m and mid:
-                relayed.setdefault((m.group(0), mid.group(1)), time)
+            for probe, mid in stomp_messages(payload):
+                if mid:
+                    relayed.setdefault((probe, mid), time)
         elif payload[:1] == b"\x81" and not payload[1] & 0x80:
-            m, mid = PROBE.search(payload), MESSAGE_ID.search(payload)
-            if m:
-                written[m.group(0)].append((time, src, mid.group(1) if mid else None))
+            for probe, mid in stomp_messages(payload):
+                written[probe].setdefault(dst, (time, src, mid))
+    for answers in pg_answers.values():
+        answers.sort()
     # masked frames carry no readable probe: a second pass over the client's frames
     for time, src, dst, payload in packets(files):
         if payload[:1] in (b"\x81", b"\x82") and payload[1] & 0x80:
@@ -112,12 +127,12 @@ def main(files):
         gaps = [t1 - t0 for (t0, _), (t1, _) in zip(series, series[1:])]
         if gaps and percentile(gaps, 50) >= MIN_INTERVAL:
             paced.update(probe for _, probe in series)
-    talkwire, direct = [], []
-    batches = {}    # Bind time -> commit's answer time, of each batch that committed a traced message
-    firsts = {}     # probe -> (A, B)
+    talkwire, direct, unmatched = [], [], 0
+    commits = {}    # Bind time -> commit's answer time, of each batch that committed a traced message
+    messages = {}   # probe -> (A, B, C)
     for probe in paced:
         sent, server, _ = sends[probe]
-        for time, port, mid in written.get(probe, []):
+        for time, port, mid in written.get(probe, {}).values():
             if port != server:
                 continue
             if server == WEB_STOMP:
@@ -126,11 +141,10 @@ def main(files):
             bind = binds.get(probe)
             relay = relayed.get((probe, mid))
             published = publishes.get(probe)
-            if not bind or (relay and not published):
-                continue
-            answers = pg_answers[bind[1]]
-            at = bisect.bisect_right(answers, bind[0])
-            if at == len(answers):
+            answers = pg_answers[bind[1]] if bind else []
+            at = bisect.bisect_right(answers, bind[0]) if bind else 0
+            if not bind or at == len(answers) or (relay and not published):
+                unmatched += 1
                 continue
             committed = answers[at]
             stages = {"A-B inbound, to the INSERT": bind[0] - sent, "B-C statement and commit": committed - bind[0]}
@@ -142,28 +156,51 @@ def main(files):
                 stages["C-F commit to WebSocket"] = time - committed
             stages["total"] = time - sent
             talkwire.append(stages)
-            batches[bind[0]] = committed
-            firsts.setdefault(probe, (sent, bind[0]))
+            commits[bind[0]] = committed
+            messages.setdefault(probe, (sent, bind[0], committed))
+    print(f"scenario 1's messages: {len(paced)} sent; deliveries to Talkwire's subscribers not followed through every "
+          f"stage: {unmatched}")
     report("Talkwire", talkwire)
-    behind_commit(firsts, batches)
+    behind_commit(messages, commits)
+    publishers_apart(paced, sends)
     report("RabbitMQ direct", direct)
 
 
-def behind_commit(firsts, batches):
-    """How many messages reached Talkwire while the previous batch's commit was on its way, and waited for it."""
-    binds = sorted(batches)
-    waits = []
-    for sent, bind in firsts.values():
+def behind_commit(messages, commits):
+    """Messages that reached Talkwire while the previous batch was in PostgreSQL, and how long they waited for it."""
+    binds = sorted(commits)
+    waits, waited, alone = [], [], []
+    for probe, (sent, bind, _) in messages.items():
         at = bisect.bisect_left(binds, bind)
-        if at > 0 and sent < batches[binds[at - 1]]:
-            waits.append((batches[binds[at - 1]] - sent) * 1000)
-    shared = defaultdict(int)
-    for _, bind in firsts.values():
-        shared[bind] += 1
-    batched_with_other = sum(n for n in shared.values() if n > 1)
-    print(f"\nmessages: {len(firsts)}; in a batch with another: {batched_with_other}; arrived while the previous "
-          f"batch was committing: {len(waits)}, waiting for it p50 {percentile(waits, 50):.2f} ms, "
+        if at > 0 and binds[at - 1] <= sent < commits[binds[at - 1]]:
+            waits.append((commits[binds[at - 1]] - sent) * 1000)
+            waited.append((bind - sent) * 1000)
+        else:
+            alone.append((bind - sent) * 1000)
+    per_batch = defaultdict(int)
+    for _, bind, _ in messages.values():
+        per_batch[bind] += 1
+    shared = sum(n for n in per_batch.values() if n > 1)
+    print(f"\nmessages followed: {len(messages)}; in a batch with another message: {shared}; reached Talkwire while "
+          f"the previous batch was in PostgreSQL: {len(waits)}, until its answer p50 {percentile(waits, 50):.2f} ms, "
           f"p99 {percentile(waits, 99):.2f} ms")
+    print(f"A-B of those: p50 {percentile(waited, 50):.2f} ms, p99 {percentile(waited, 99):.2f} ms; of the others: "
+          f"p50 {percentile(alone, 50):.2f} ms, p99 {percentile(alone, 99):.2f} ms")
+
+
+def publishers_apart(paced, sends):
+    """How far apart the two publishers' n-th SENDs reached the server (they are timed to go together)."""
+    by_load = defaultdict(dict)     # (server port, n) -> publisher -> time
+    for probe in paced:
+        publisher, n = probe.split(b":")[1:3]
+        time, server, _ = sends[probe]
+        by_load[(server, n)][publisher] = time
+    for server in sorted({key[0] for key in by_load}):
+        apart = [abs(times[b"0"] - times[b"1"]) * 1000 for key, times in by_load.items()
+                 if key[0] == server and len(times) == 2]
+        name = "RabbitMQ direct" if server == WEB_STOMP else "Talkwire"
+        print(f"{name}: the two publishers' SENDs apart p10 {percentile(apart, 10):.2f} ms, "
+              f"p50 {percentile(apart, 50):.2f} ms, p90 {percentile(apart, 90):.2f} ms")
 
 
 def report(name, deliveries):
@@ -173,8 +210,8 @@ def report(name, deliveries):
     if len({len(d) for d in deliveries}) > 1:
         deliveries = [d for d in deliveries if len(d) == len(max(deliveries, key=len))]
         print(f"(those that crossed the relay: {len(deliveries)})")
-    totals = sorted(d["total"] for d in deliveries)
-    slow = [d for d in deliveries if d["total"] >= percentile(totals, 99)]
+    slowest = percentile([d["total"] for d in deliveries], 99)
+    slow = [d for d in deliveries if d["total"] >= slowest]
     print("| stage | p50 (ms) | p90 (ms) | p99 (ms) | mean in the slowest 1% (ms) |")
     print("|---|---|---|---|---|")
     for stage in deliveries[0]:
