@@ -92,6 +92,13 @@ def main(files):
         if src == 5432:
             pg_answers[dst].append(time)
             continue
+        if payload[:1] in (b"\x81", b"\x82") and payload[1] & 0x80:
+            # a client's frames are masked: no probe is readable before unmasking
+            for frame in client_frames(payload):
+                m = PROBE.search(frame) if frame.startswith(b"SEND") else None
+                if m:
+                    sends.setdefault(m.group(0), (time, dst, src))
+            continue
         if b"probe:" not in payload:
             continue
         if dst == 5432:
@@ -109,14 +116,6 @@ def main(files):
                 written[probe].setdefault(dst, (time, src, mid))
     for answers in pg_answers.values():
         answers.sort()
-    # masked frames carry no readable probe: a second pass over the client's frames
-    for time, src, dst, payload in packets(files):
-        if payload[:1] in (b"\x81", b"\x82") and payload[1] & 0x80:
-            for frame in client_frames(payload):
-                if frame.startswith(b"SEND"):
-                    m = PROBE.search(frame)
-                    if m:
-                        sends.setdefault(m.group(0), (time, dst, src))
     # only scenario 1's loads: publishers whose sends are MIN_INTERVAL apart at the median (each load connects its own)
     by_publisher = defaultdict(list)
     for probe, (time, _, client) in sends.items():
@@ -143,12 +142,12 @@ def main(files):
             published = publishes.get(probe)
             answers = pg_answers[bind[1]] if bind else []
             at = bisect.bisect_right(answers, bind[0]) if bind else 0
-            if not bind or at == len(answers) or (relay and not published):
+            if not bind or at == len(answers) or (relayed and not (relay and published)):
                 unmatched += 1
                 continue
             committed = answers[at]
             stages = {"A-B inbound, to the INSERT": bind[0] - sent, "B-C statement and commit": committed - bind[0]}
-            if relay:
+            if relayed:  # broker mode
                 stages["C-D commit to publish"] = published - committed
                 stages["D-E RabbitMQ, AMQP in to STOMP out"] = relay - published
                 stages["E-F relay to WebSocket"] = time - relay
@@ -207,9 +206,6 @@ def report(name, deliveries):
     print(f"\n{name}: {len(deliveries)} deliveries")
     if not deliveries:
         return
-    if len({len(d) for d in deliveries}) > 1:
-        deliveries = [d for d in deliveries if len(d) == len(max(deliveries, key=len))]
-        print(f"(those that crossed the relay: {len(deliveries)})")
     slowest = percentile([d["total"] for d in deliveries], 99)
     slow = [d for d in deliveries if d["total"] >= slowest]
     print("| stage | p50 (ms) | p90 (ms) | p99 (ms) | mean in the slowest 1% (ms) |")
