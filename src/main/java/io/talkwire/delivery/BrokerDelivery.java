@@ -28,8 +28,8 @@ import org.springframework.stereotype.Component;
  * {@code rooms.{id}}), and each room event is published once to {@code amq.topic}, where RabbitMQ fans it out to the
  * subscribers of every instance. A backend service may publish to a room the same way.
  *
- * <p>Events are published one at a time over one AMQP channel ({@link OneThreadPublisher}): RabbitMQ keeps the order of
- * one channel's messages.
+ * <p>Events are published by one thread over one AMQP channel: RabbitMQ keeps the order of one channel's messages, and
+ * neither a committer nor the presence worker waits for the broker.
  */
 @Component
 @ConditionalOnProperty(name = "talkwire.fanout", havingValue = "broker", matchIfMissing = true)
@@ -50,10 +50,10 @@ class BrokerDelivery implements RoomDelivery {
 
     private final MessageChannel brokerChannel;
 
-    /** Used by one publish at a time ({@link OneThreadPublisher}). */
+    /** Used by the publisher thread only. */
     private @Nullable Channel channel;
 
-    /** Whether the last publish failed. */
+    /** Whether the last publish failed (publisher thread only). */
     private boolean failing;
 
     BrokerDelivery(ConnectionFactory connectionFactory, @Qualifier("brokerChannel") MessageChannel brokerChannel,

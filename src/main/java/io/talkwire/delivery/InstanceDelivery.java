@@ -63,8 +63,8 @@ class InstanceDelivery implements RoomDelivery {
     }
 
     /**
-     * Writes the event to this instance's subscribers at once, then publishes its copy for the other instances
-     * ({@link OneThreadPublisher}), so that this instance's subscribers never wait for RabbitMQ. A broker outage
+     * Writes the event to this instance's subscribers at once, and leaves its copy for the other instances to one
+     * publishing thread, so that neither the caller nor this instance's subscribers wait for RabbitMQ. A broker outage
      * is logged (other instances' clients recover over REST).
      */
     @Override
