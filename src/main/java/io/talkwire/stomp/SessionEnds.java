@@ -54,6 +54,14 @@ class SessionEnds {
         }
     }
 
+    /**
+     * Whether the session is connected and has not ended: not after its DISCONNECT, nor once its token expired or its
+     * user signed out everywhere (the ERROR that closes it may still be on its way).
+     */
+    boolean isLive(String sessionId) {
+        return sessions.containsKey(sessionId);
+    }
+
     void disconnected(String sessionId) {
         Live live = sessions.remove(sessionId);
         if (live != null) {

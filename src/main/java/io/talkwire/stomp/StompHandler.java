@@ -65,6 +65,8 @@ class StompHandler implements ChannelInterceptor {
     static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: the session was not connected within "
             + CONNECTED_WAIT.toSeconds() + " s";
 
+    static final String SESSION_ENDED = "this session has ended (DISCONNECT, token expiry or sign-out): connect again";
+
     private static final Set<String> PERSONAL_QUEUES = Set.of("/user/queue/events", "/user/queue/errors");
 
     /**
@@ -120,10 +122,10 @@ class StompHandler implements ChannelInterceptor {
         switch (command) {
             case CONNECT, STOMP -> connect(frame);
             case SUBSCRIBE -> {
-                return subscribe(message, frame, user(frame));
+                return subscribe(message, frame, liveUser(frame));
             }
             case SEND -> {
-                user(frame);
+                liveUser(frame);
                 if (frame.getDestination() == null || !ROOM_SEND.matcher(frame.getDestination()).matches()) {
                     throw new StompRejectedException(
                             "SEND is allowed only to /app/rooms.{roomId}.send and /app/rooms.{roomId}.typing");
@@ -133,9 +135,9 @@ class StompHandler implements ChannelInterceptor {
                 }
             }
             case UNSUBSCRIBE -> {
-                return unsubscribe(message, frame, user(frame));
+                return unsubscribe(message, frame, liveUser(frame));
             }
-            case ACK, NACK -> user(frame);
+            case ACK, NACK -> liveUser(frame);
             case DISCONNECT -> { }
             default -> throw new StompRejectedException(command + " is not supported");
         }
@@ -341,10 +343,19 @@ class StompHandler implements ChannelInterceptor {
         return destination != null && destination.endsWith(".send");
     }
 
-    private static Principal user(StompHeaderAccessor frame) {
+    /**
+     * The frame's user, while its session lives. Spring keeps a session's user until its socket closes, and a client
+     * may keep the socket open after its DISCONNECT (which needs no RECEIPT): its frames would still pass, as would
+     * those of a session whose token expired or whose user signed out everywhere, in the moment before the ERROR that
+     * ends it closes the socket.
+     */
+    private Principal liveUser(StompHeaderAccessor frame) {
         Principal user = frame.getUser();
         if (user == null) {
             throw new StompRejectedException("CONNECT first");
+        }
+        if (frame.getSessionId() == null || !sessionEnds.isLive(frame.getSessionId())) {
+            throw new StompRejectedException(SESSION_ENDED);
         }
         return user;
     }

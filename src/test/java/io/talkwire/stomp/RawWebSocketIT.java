@@ -57,6 +57,30 @@ class RawWebSocketIT extends IntegrationTest {
         }
     }
 
+    /**
+     * A DISCONNECT needs no RECEIPT, and the client may keep its socket open after it: the session has ended all the
+     * same. Its frames must not pass, or a stolen token's session would outlive its sign-out and its expiry (both end
+     * only live sessions) and the per-user session cap (whose slot it gave back).
+     */
+    @Test
+    void aSessionThatSentDisconnectCanSendNothingMore() {
+        Api api = api();
+        User mallory = api.newUser("mallory");
+        long room = api.createRoom(mallory, "PUBLIC");
+        try (RawStompClient client = new RawStompClient(port)) {
+            assertThat(client.connect(mallory.token(), "0,0").command()).isEqualTo("CONNECTED");
+            client.send("DISCONNECT", Map.of(), "");
+
+            client.send("SEND", Map.of("destination", "/app/rooms." + room + ".send", "content-type", "application/json",
+                    "receipt", "after-disconnect"), "{\"content\":\"still here\"}");
+            Frame error = client.next("ERROR");
+            assertThat(error.header("message")).isEqualTo(StompHandler.SESSION_ENDED);
+            client.awaitClose();
+            assertThat(client.drainFrames()).extracting(Frame::command).doesNotContain("RECEIPT");
+        }
+        assertThat(api.get("/api/rooms/" + room, mallory.token()).json().get("lastSeq").asLong()).isZero();
+    }
+
     @Test
     void theSockJsFallbackIsServed() {
         Api.Response info = api().get("/ws-sockjs/info", null);

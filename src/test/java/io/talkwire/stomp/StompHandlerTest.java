@@ -32,6 +32,8 @@ import org.springframework.web.socket.messaging.DefaultSimpUserRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
 /**
  * Hand-built frames through {@link StompHandler}, as spring-websocket-portfolio's context tests do: the CONNECT
@@ -51,9 +53,16 @@ class StompHandlerTest {
 
     private final SendsInFlight sendsInFlight = new SendsInFlight();
 
+    /** Session s1 is connected and live; any other has ended (or never connected). */
+    private final SessionEnds sessionEnds = mock(SessionEnds.class);
+
+    {
+        when(sessionEnds.isLive("s1")).thenReturn(true);
+    }
+
     private final StompHandler handler = new StompHandler(
             NimbusJwtDecoder.withSecretKey(KEY).macAlgorithm(MacAlgorithm.HS256).build(), null, null,
-            REGISTRY, new SessionsPerUser(REGISTRY, "test-instance"), null, null,
+            REGISTRY, new SessionsPerUser(REGISTRY, "test-instance"), sessionEnds, null,
             new TalkwireProperties(List.of(), new Limits(10, 20, 20, 100, 5, 30, 20), Fanout.BROKER,
                     Duration.ofSeconds(1)), sendsInFlight);
 
@@ -83,6 +92,7 @@ class StompHandlerTest {
     void sendOnlyToRoomSendDestinations(String destination) {
         StompHeaderAccessor send = StompHeaderAccessor.create(StompCommand.SEND);
         send.setDestination(destination);
+        send.setSessionId("s1");
         send.setUser(() -> "alice");
         assertRefused(MessageBuilder.createMessage(new byte[0], send.getMessageHeaders()), SEND_REFUSED);
     }
@@ -102,6 +112,7 @@ class StompHandlerTest {
 
         StompHeaderAccessor refused = StompHeaderAccessor.create(StompCommand.SEND);
         refused.setDestination("/topic/rooms.1");
+        refused.setSessionId("s1");
         refused.setUser(() -> "alice");
         assertRefused(MessageBuilder.createMessage(new byte[0], refused.getMessageHeaders()), SEND_REFUSED);
         assertThat(sendsInFlight.any()).as("a refused SEND never counts").isFalse();
@@ -139,6 +150,20 @@ class StompHandlerTest {
         StompHeaderAccessor send = StompHeaderAccessor.create(StompCommand.SEND);
         send.setDestination("/app/rooms.1.send");
         assertRefused(MessageBuilder.createMessage(new byte[0], send.getMessageHeaders()), "CONNECT first");
+    }
+
+    /** After its DISCONNECT (the socket still open), its token's expiry or its user's sign-out: nothing passes. */
+    @ParameterizedTest
+    @ValueSource(strings = { "SEND", "SUBSCRIBE", "UNSUBSCRIBE", "ACK", "NACK" })
+    void framesOfASessionThatHasEndedAreRefused(String command) {
+        StompHeaderAccessor frame = StompHeaderAccessor.create(StompCommand.valueOf(command));
+        frame.setDestination("/app/rooms.1.send");
+        frame.setSubscriptionId("sub-0");
+        frame.setSessionId("ended");
+        frame.setUser(() -> "alice");
+
+        assertRefused(MessageBuilder.createMessage(new byte[0], frame.getMessageHeaders()), StompHandler.SESSION_ENDED);
+        assertThat(sendsInFlight.any()).isFalse();
     }
 
     private void assertRefused(Message<?> frame, String reason) {
