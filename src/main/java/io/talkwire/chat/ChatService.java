@@ -12,7 +12,6 @@ import io.talkwire.room.RoomService;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.web.server.ResponseStatusException;
 
@@ -115,12 +114,6 @@ class ChatService {
         catch (CompletionException ex) {
             throw ex.getCause() instanceof RuntimeException cause ? cause : ex;
         }
-    }
-
-    @Scheduled(fixedDelay = 60_000)
-    void forgetIdleSenders() {
-        sendsPerSession.forgetIdle();
-        restSendsPerUser.forgetIdle();
     }
 
     List<ChatMessage> history(long roomId, String reader, @Nullable Integer limit, @Nullable Long before,

@@ -16,7 +16,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.web.server.ResponseStatusException;
 
@@ -171,11 +170,6 @@ class MessageSearch {
         finally {
             running.release();
         }
-    }
-
-    @Scheduled(fixedDelay = 60_000)
-    void forgetIdleSearchers() {
-        searchesPerUser.forgetIdle();
     }
 
     private static SearchHit hit(ResultSet rs, int row) throws SQLException {

@@ -124,7 +124,6 @@ class TypingStompController {
     void forgetIdle() {
         long now = System.nanoTime();
         lastPassed.values().removeIf(last -> now - last >= WINDOW_NANOS);
-        perUser.forgetIdle();
     }
 
     /** Open windows at most: far more than sessions times rooms anyone types in within 2 s. */
