@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.server.ResponseStatusException;
@@ -124,10 +125,18 @@ class LoginThrottle {
         return (long) limit * ADDRESS_FACTOR;
     }
 
-    private Instant count(String key) {
-        jdbc.sql("DELETE FROM login_failures WHERE key = ? AND failed_at <= now() - make_interval(secs => ?)")
-            .params(key, WINDOW.toSeconds())
+    /**
+     * Failures older than the window count for nothing: gone, whether or not their key comes back (a guess at a fresh
+     * username from each address would otherwise leave a row for good). On every instance; whichever runs first.
+     */
+    @Scheduled(initialDelay = 60_000, fixedDelay = 60_000)
+    void forgetOld() {
+        jdbc.sql("DELETE FROM login_failures WHERE failed_at <= now() - make_interval(secs => ?)")
+            .param(WINDOW.toSeconds())
             .update();
+    }
+
+    private Instant count(String key) {
         return jdbc.sql("INSERT INTO login_failures (key) VALUES (?) RETURNING failed_at")
             .param(key)
             .query(Timestamp.class)

@@ -7,11 +7,35 @@ import io.talkwire.Api.User;
 import io.talkwire.Api.Response;
 import io.talkwire.IntegrationTest;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class AuthApiIT extends IntegrationTest {
+
+    @Autowired
+    private LoginThrottle throttle;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    /** A failure past the window is swept away even if its key never fails again; one within it stays counted. */
+    @Test
+    void failedLoginsOlderThanTheWindowAreForgotten() {
+        String old = "pair:" + Api.uniqueName("gone") + "@198.51.100.1";
+        String recent = "pair:" + Api.uniqueName("kept") + "@198.51.100.1";
+        jdbc.sql("INSERT INTO login_failures (key, failed_at) VALUES (?, now() - interval '6 minutes'), (?, now() - interval '1 minute')")
+            .params(old, recent)
+            .update();
+
+        throttle.forgetOld();
+
+        assertThat(jdbc.sql("SELECT key FROM login_failures WHERE key IN (?, ?)").params(old, recent).query(String.class).list())
+            .containsExactly(recent);
+        jdbc.sql("DELETE FROM login_failures WHERE key = ?").param(recent).update();
+    }
 
     @Test
     void signupLoginAndMe() {
