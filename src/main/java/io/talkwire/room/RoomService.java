@@ -171,7 +171,8 @@ public class RoomService {
                 case DIRECT -> "a DIRECT room has exactly its two members";
             });
         }
-        if (insertMember(roomId, target, "MEMBER") && room.kind() == Kind.PRIVATE) {
+        // the owner may leave a PUBLIC room and come back: still its owner
+        if (insertMember(roomId, target, target.equals(room.owner()) ? "OWNER" : "MEMBER") && room.kind() == Kind.PRIVATE) {
             events.publishEvent(new MembershipChanged(roomId, target, true));
         }
     }

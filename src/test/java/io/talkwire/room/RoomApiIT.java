@@ -118,6 +118,22 @@ class RoomApiIT extends IntegrationTest {
     }
 
     @Test
+    void theOwnerWhoLeavesAPublicRoomAndComesBackIsItsOwnerAgain() {
+        Api api = api();
+        User owner = api.newUser("owner");
+        long room = api.createRoom(owner, "PUBLIC");
+        String self = "/api/rooms/" + room + "/members/" + owner.name();
+
+        assertThat(api.delete(self, owner.token()).status()).isEqualTo(204);
+        assertThat(api.put(self, owner.token()).status()).isEqualTo(204);
+
+        JsonNode list = api.get("/api/rooms/" + room + "/members", owner.token()).json();
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).get("role").asString()).isEqualTo("OWNER");
+        assertThat(api.get("/api/rooms/" + room, owner.token()).json().get("owner").asString()).isEqualTo(owner.name());
+    }
+
+    @Test
     void theOwnerOfAPrivateRoomAddsAndRemovesMembers() {
         Api api = api();
         User owner = api.newUser("owner");
