@@ -155,7 +155,9 @@ public final class BatchWorker<T> {
                 Thread.currentThread().interrupt();
                 batch.forEach(this::fail);
             }
-            catch (RuntimeException unexpected) {
+            catch (RuntimeException | Error unexpected) {
+                // an Error too (out of memory, a stack overflow): the thread goes on, or its key's items would wait
+                // for it forever
                 if (stopping && Thread.currentThread().isInterrupted()) {
                     batch.forEach(this::fail); // stop's deadline cut the handler short
                 }

@@ -53,6 +53,24 @@ class BatchWorkerTest {
         assertThat(batches.poll(10, TimeUnit.SECONDS)).containsExactly(new Item(1));
     }
 
+    /** A thread that died of it would leave every later item of its keys waiting forever. */
+    @Test
+    void aBatchWhoseHandlerThrowsAnErrorFailsAndTheThreadGoesOn() throws Exception {
+        Map<Item, CompletableFuture<Void>> futures = new ConcurrentHashMap<>();
+        worker = new BatchWorker<>("test-worker", 1, 1, batch -> {
+            if (batch.getFirst().equals(new Item(1))) {
+                throw new StackOverflowError("deep");
+            }
+            batch.forEach(item -> futures.computeIfAbsent(item, i -> new CompletableFuture<>()).complete(null));
+        }, item -> futures.computeIfAbsent(item, i -> new CompletableFuture<>()));
+        worker.submit(new Item(1));
+        worker.submit(new Item(2));
+
+        assertThat(futures.computeIfAbsent(new Item(1), i -> new CompletableFuture<>())).failsWithin(Duration.ofSeconds(5))
+            .withThrowableThat().withCauseInstanceOf(StackOverflowError.class);
+        assertThat(futures.computeIfAbsent(new Item(2), i -> new CompletableFuture<>())).succeedsWithin(Duration.ofSeconds(5));
+    }
+
     @Test
     void stopHandlesWhatIsQueuedBeforeTheThreadsEnd() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
