@@ -113,7 +113,7 @@ class ChatStompController {
 
     private ErrorEvent unavailable(Exception ex, Message<byte[]> frame) {
         log.warn("Send to {} failed: {}", SimpMessageHeaderAccessor.getDestination(frame.getHeaders()), ex.getMessage());
-        return event("UNAVAILABLE", "the message could not be stored; it was not sent, try again", frame);
+        return event("UNAVAILABLE", "the database failed; send it again with the same clientMessageId (it is stored once)", frame);
     }
 
     private SendRequest parse(byte[] body) {
