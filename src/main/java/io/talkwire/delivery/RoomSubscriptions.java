@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.talkwire.StripedLocks;
 import io.talkwire.presence.PresenceService;
 import io.talkwire.room.RoomService;
+import io.talkwire.room.RoomService.Reader;
 
 import org.springframework.stereotype.Service;
 
@@ -160,6 +161,13 @@ public class RoomSubscriptions {
                 lock.unlock();
             }
         });
+    }
+
+    /** Who reads which room through a live subscription on this instance, each once. */
+    public Set<Reader> readers() {
+        Set<Reader> readers = new HashSet<>();
+        sessions.values().forEach(held -> held.live.values().forEach(roomId -> readers.add(new Reader(roomId, held.username))));
+        return readers;
     }
 
     /** Idempotent: DISCONNECT can arrive twice for one session (the frame, then the closed socket). */

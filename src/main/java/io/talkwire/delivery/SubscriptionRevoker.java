@@ -3,6 +3,7 @@ package io.talkwire.delivery;
 import io.talkwire.presence.InstanceLease;
 import io.talkwire.room.MembershipChanged;
 import io.talkwire.room.RoomService;
+import io.talkwire.room.RoomService.Reader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +16,7 @@ import org.springframework.amqp.rabbit.annotation.QueueBinding;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.core.annotation.Order;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 
@@ -24,7 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A member removed from a room they may no longer read (PRIVATE, DIRECT) loses their live subscriptions to it at
  * once, on every instance: this instance stops its sessions' subscriptions before ROOM_REMOVED is sent, and tells the
- * others over {@code amq.topic} (routing key {@value #ROUTING_KEY}).
+ * others over {@code amq.topic} (routing key {@value #ROUTING_KEY}); what an instance misses of that, a periodic
+ * check of its live subscriptions ends.
  */
 @Component
 class SubscriptionRevoker {
@@ -34,6 +37,8 @@ class SubscriptionRevoker {
     private static final String EXCHANGE = RoomRoutes.AMQ_TOPIC;
 
     static final String ROUTING_KEY = "talkwire.revocations";
+
+    static final long RECHECK_SECONDS = 30;
 
     private final RoomService rooms;
 
@@ -87,6 +92,19 @@ class SubscriptionRevoker {
         }
         if (!instance.id().equals(revocation.fromInstance())) {
             revokeHere(revocation);
+        }
+    }
+
+    /**
+     * For a revocation this instance did not hear of (published while its listener was reconnecting, say): every
+     * {@value #RECHECK_SECONDS} s, the live subscriptions whose users may no longer read their room are ended here.
+     */
+    @Scheduled(initialDelay = RECHECK_SECONDS * 1000, fixedDelay = RECHECK_SECONDS * 1000)
+    void revokeWhatIsNoLongerReadable() {
+        for (Reader reader : rooms.unreadable(subscriptions.readers())) {
+            log.warn("Ending {}'s subscriptions to room {}, which they may no longer read", reader.username(),
+                    reader.roomId());
+            revokeHere(new Revocation(reader.roomId(), reader.username(), instance.id()));
         }
     }
 

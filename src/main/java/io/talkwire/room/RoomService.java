@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import io.talkwire.RateLimiter;
 import io.talkwire.TalkwireProperties;
@@ -116,6 +117,24 @@ public class RoomService {
         return "(NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.username = " + user + ")"
                 + " AND (r.kind = 'PUBLIC' OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.username = "
                 + user + ")))";
+    }
+
+    /** Of these readers of rooms, those who may no longer read theirs (removed, banned, or the room gone). */
+    public List<Reader> unreadable(Set<Reader> readers) {
+        if (readers.isEmpty()) {
+            return List.of();
+        }
+        Long[] roomIds = readers.stream().map(Reader::roomId).toArray(Long[]::new);
+        String[] usernames = readers.stream().map(Reader::username).toArray(String[]::new);
+        return jdbc.sql("SELECT p.room_id, p.username FROM unnest(?::bigint[], ?::varchar[]) AS p(room_id, username)"
+                + " WHERE NOT EXISTS (SELECT 1 FROM rooms r WHERE r.id = p.room_id AND " + readable("p.username") + ")")
+            .params(roomIds, usernames)
+            .query((rs, row) -> new Reader(rs.getLong("room_id"), rs.getString("username")))
+            .list();
+    }
+
+    /** A user who reads a room (a live subscription, say). */
+    public record Reader(long roomId, String username) {
     }
 
     /**
