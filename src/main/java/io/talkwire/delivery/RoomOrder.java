@@ -188,14 +188,8 @@ public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
         /** The room's topic: the frames of an earlier subscription with the same id, to another room, are not its. */
         private final String destination;
 
-        /** The seq expected first: the room's messages up to it were committed before the subscription began. */
-        private final long first;
-
         /** The seq expected next. */
         private long next;
-
-        /** The highest seq written to the subscriber. */
-        private long written;
 
         /** Since when the head of what waits has waited for the message before it. */
         private long blockedSince;
@@ -213,10 +207,9 @@ public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
 
         private boolean dropped;
 
-        Sequence(String destination, long first) {
+        Sequence(String destination, long next) {
             this.destination = destination;
-            this.first = first;
-            this.next = first;
+            this.next = next;
         }
 
         synchronized void arrived(MessageChannel out, Message<?> frame, long seq) {
@@ -226,14 +219,8 @@ public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
             this.out = out;
             boolean message = seq > 0;
             if (message && seq < next) {
-                if (seq > written) {
-                    write(frame, seq); // nothing after it written yet (one committed just before the subscription)
-                }
-                else if (seq >= first) {
-                    late.increment(); // the messages after it were written when its wait was over
-                    out.send(frame);
-                }
-                // else committed before the subscription began, and later ones are written: it is in history
+                late.increment(); // the messages after it were written when its wait was over
+                out.send(frame);
                 return;
             }
             if (waiting == null || waiting.isEmpty()) {
@@ -244,7 +231,7 @@ public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
                 if (seq == next || !isRunning()) {
                     next = seq + 1;
                     highest = Math.max(highest, seq);
-                    write(frame, seq);
+                    out.send(frame);
                     return;
                 }
             }
@@ -265,11 +252,6 @@ public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
             if (!waiting.isEmpty() && timeout == null) {
                 expireIn(waitNanos);
             }
-        }
-
-        private void write(Message<?> frame, long seq) {
-            written = Math.max(written, seq);
-            out.send(frame);
         }
 
         /** The timer gone (the instance stopping): at once. */
@@ -296,12 +278,7 @@ public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
                     next = head.seq() + 1;
                     blockedSince = System.nanoTime(); // what waits now waits for another message
                 }
-                if (head.message()) {
-                    write(head.frame(), head.seq());
-                }
-                else {
-                    out.send(head.frame());
-                }
+                out.send(head.frame());
             }
             if (timeout != null) {
                 timeout.cancel(false);

@@ -93,33 +93,6 @@ class RoomOrderTest {
         assertThat(meters.counter(RoomOrder.LATE).count()).isZero();
     }
 
-    /**
-     * Committed just before the subscription began (the room at seq 5), its publish slower than the next message's
-     * from another instance: written after 6 it would go backwards. It is in history; a client that subscribes, then
-     * reads history after what it holds, has it.
-     */
-    @Test
-    void aMessageCommittedBeforeTheSubscriptionArrivingAfterALaterOneIsNotWritten() {
-        order.subscribed("s1", "sub", ROOM, 5);
-        send("s1", "sub", 6, "m6");
-        send("s1", "sub", 5, "m5");
-        send("s1", "sub", 7, "m7");
-
-        assertThat(written).containsExactly("sub m6", "sub m7");
-        assertThat(meters.counter(RoomOrder.LATE).count()).isZero();
-    }
-
-    /** Arriving before anything later, it keeps the order, and is written. */
-    @Test
-    void aMessageCommittedBeforeTheSubscriptionArrivingFirstIsWritten() {
-        order.subscribed("s1", "sub", ROOM, 5);
-        send("s1", "sub", 5, "m5");
-        send("s1", "sub", 6, "m6");
-
-        assertThat(written).containsExactly("sub m5", "sub m6");
-        assertThat(meters.counter(RoomOrder.LATE).count()).isZero();
-    }
-
     @Test
     void eachSubscriptionHasItsOwnSequence() {
         order.subscribed("s1", "a", ROOM, 10);
