@@ -65,8 +65,6 @@ class StompHandler implements ChannelInterceptor {
     static final String SUBSCRIBE_BEFORE_CONNECTED = "SUBSCRIBE before CONNECTED: the session was not connected within "
             + CONNECTED_WAIT.toSeconds() + " s";
 
-    static final String SESSION_ENDED = "this session has ended (DISCONNECT, token expiry or sign-out): connect again";
-
     private static final Set<String> PERSONAL_QUEUES = Set.of("/user/queue/events", "/user/queue/errors");
 
     /**
@@ -159,9 +157,11 @@ class StompHandler implements ChannelInterceptor {
         String sessionId = frame.getSessionId();
         switch (frame.getCommand()) {
             case CONNECT, STOMP -> {
-                if (sent && ex == null && frame.getUser() instanceof JwtAuthenticationToken token) {
+                if (sent && ex == null && frame.getUser() instanceof JwtAuthenticationToken) {
                     subscriptions.connected(sessionId);
-                    sessionEnds.connected(sessionId, token.getToken());
+                }
+                else {
+                    sessionEnds.disconnected(sessionId); // on record since its preSend
                 }
             }
             case DISCONNECT -> {
@@ -201,6 +201,9 @@ class StompHandler implements ChannelInterceptor {
             throw new StompRejectedException("too many sessions: at most " + limits.sessionsPerUser() + " per user");
         }
         frame.setUser(new JwtAuthenticationToken(jwt, List.of(), jwt.getSubject()));
+        // live from the moment Spring holds the user for the session's next frames, which may be handled at once on
+        // another thread (SockJS's HTTP transports)
+        sessionEnds.connected(frame.getSessionId(), jwt);
     }
 
     private Message<?> subscribe(Message<?> message, StompHeaderAccessor frame, Principal user) {
@@ -355,7 +358,7 @@ class StompHandler implements ChannelInterceptor {
             throw new StompRejectedException("CONNECT first");
         }
         if (frame.getSessionId() == null || !sessionEnds.isLive(frame.getSessionId())) {
-            throw new StompRejectedException(SESSION_ENDED);
+            throw new StompRejectedException(sessionEnds.whyEnded(user));
         }
         return user;
     }

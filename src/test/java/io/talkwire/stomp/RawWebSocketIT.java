@@ -74,7 +74,7 @@ class RawWebSocketIT extends IntegrationTest {
             client.send("SEND", Map.of("destination", "/app/rooms." + room + ".send", "content-type", "application/json",
                     "receipt", "after-disconnect"), "{\"content\":\"still here\"}");
             Frame error = client.next("ERROR");
-            assertThat(error.header("message")).isEqualTo(StompHandler.SESSION_ENDED);
+            assertThat(error.header("message")).isEqualTo(SessionEnds.ENDED);
             client.awaitClose();
             assertThat(client.drainFrames()).extracting(Frame::command).doesNotContain("RECEIPT");
         }

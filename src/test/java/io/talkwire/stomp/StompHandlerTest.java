@@ -32,6 +32,7 @@ import org.springframework.web.socket.messaging.DefaultSimpUserRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
@@ -58,6 +59,7 @@ class StompHandlerTest {
 
     {
         when(sessionEnds.isLive("s1")).thenReturn(true);
+        when(sessionEnds.whyEnded(any())).thenReturn(SessionEnds.ENDED);
     }
 
     private final StompHandler handler = new StompHandler(
@@ -162,7 +164,7 @@ class StompHandlerTest {
         frame.setSessionId("ended");
         frame.setUser(() -> "alice");
 
-        assertRefused(MessageBuilder.createMessage(new byte[0], frame.getMessageHeaders()), StompHandler.SESSION_ENDED);
+        assertRefused(MessageBuilder.createMessage(new byte[0], frame.getMessageHeaders()), SessionEnds.ENDED);
         assertThat(sendsInFlight.any()).isFalse();
     }
 
