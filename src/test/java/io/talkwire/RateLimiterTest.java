@@ -44,19 +44,6 @@ class RateLimiterTest {
         assertThat(hourly.keys()).as("full again: forgotten, but for the key of this call").isEqualTo(1);
     }
 
-    @Test
-    void aForgottenKeyStartsWithAFullBucketAsBefore() {
-        RateLimiter limiter = new RateLimiter(1, 2, now::get);
-        limiter.tryAcquire("a");
-        limiter.tryAcquire("a");
-        assertThat(limiter.tryAcquire("a")).isFalse();
-
-        advance(TimeUnit.MINUTES.toNanos(1));
-        assertThat(limiter.tryAcquire("a")).isTrue();
-        assertThat(limiter.tryAcquire("a")).isTrue();
-        assertThat(limiter.tryAcquire("a")).isFalse();
-    }
-
     private void advance(long nanos) {
         now.addAndGet(nanos);
     }
