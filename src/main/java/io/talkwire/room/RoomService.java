@@ -174,6 +174,13 @@ public class RoomService {
             // the room is no secret to them: they were in it
             throw new ResponseStatusException(HttpStatus.FORBIDDEN, "you are banned from room " + roomId);
         }
+        if (target.equals(actor) && ownsPrivateRoom(roomId, actor)) {
+            // its owner, who left it: nobody else could add them back, and the room would have nobody to manage it
+            if (insertMember(roomId, actor, "OWNER")) {
+                events.publishEvent(new MembershipChanged(roomId, actor, true));
+            }
+            return;
+        }
         Room room = get(roomId, actor);
         boolean allowed = switch (room.kind()) {
             case PUBLIC -> target.equals(actor);
@@ -190,7 +197,7 @@ public class RoomService {
                 case DIRECT -> "a DIRECT room has exactly its two members";
             });
         }
-        // the owner may leave a PUBLIC room and come back: still its owner
+        // the owner may leave a PUBLIC room and come back (as anyone may): still its owner
         if (insertMember(roomId, target, target.equals(room.owner()) ? "OWNER" : "MEMBER") && room.kind() == Kind.PRIVATE) {
             events.publishEvent(new MembershipChanged(roomId, target, true));
         }
@@ -268,6 +275,14 @@ public class RoomService {
             .params(roomId, username)
             .query(Long.class)
             .single() > 0;
+    }
+
+    private boolean ownsPrivateRoom(long roomId, String username) {
+        return jdbc.sql("SELECT 1 FROM rooms WHERE id = ? AND owner = ? AND kind = 'PRIVATE'")
+            .params(roomId, username)
+            .query(Integer.class)
+            .optional()
+            .isPresent();
     }
 
     private boolean insertMember(long roomId, String username, String role) {

@@ -133,6 +133,29 @@ class RoomApiIT extends IntegrationTest {
         assertThat(api.get("/api/rooms/" + room, owner.token()).json().get("owner").asString()).isEqualTo(owner.name());
     }
 
+    /** Nobody else may add them back, and without them nobody could add anyone again. */
+    @Test
+    void theOwnerWhoLeavesTheirPrivateRoomMayComeBack() {
+        Api api = api();
+        User owner = api.newUser("owner");
+        User bob = api.newUser("bob");
+        long room = api.privateRoomWith(owner, bob);
+        String members = "/api/rooms/" + room + "/members/";
+
+        assertThat(api.delete(members + owner.name(), owner.token()).status()).isEqualTo(204);
+        assertThat(api.get("/api/rooms/" + room, owner.token()).status()).isEqualTo(404);
+        assertThat(api.put(members + owner.name(), bob.token()).status()).isEqualTo(403);
+        assertThat(api.put(members + owner.name(), owner.token()).status()).isEqualTo(204);
+
+        assertThat(api.get("/api/rooms/" + room, owner.token()).status()).isEqualTo(200);
+        JsonNode list = api.get("/api/rooms/" + room + "/members", owner.token()).json();
+        assertThat(list).extracting(m -> m.get("username").asString() + " " + m.get("role").asString())
+            .containsExactlyInAnyOrder(owner.name() + " OWNER", bob.name() + " MEMBER");
+        // only the owner comes back alone: a member who left is added by the owner
+        assertThat(api.delete(members + bob.name(), bob.token()).status()).isEqualTo(204);
+        assertThat(api.put(members + bob.name(), bob.token()).status()).isEqualTo(404);
+    }
+
     @Test
     void theOwnerOfAPrivateRoomAddsAndRemovesMembers() {
         Api api = api();
