@@ -113,7 +113,8 @@ class ChatStompController {
 
     private ErrorEvent unavailable(Exception ex, Message<byte[]> frame) {
         log.warn("Send to {} failed: {}", SimpMessageHeaderAccessor.getDestination(frame.getHeaders()), ex.getMessage());
-        return event("UNAVAILABLE", "the database failed; send it again with the same clientMessageId (it is stored once)", frame);
+        return event("UNAVAILABLE", "the database failed; send it again with the same clientMessageId (it is stored once)",
+                frame);
     }
 
     private SendRequest parse(byte[] body) {

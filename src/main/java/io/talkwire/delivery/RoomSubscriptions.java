@@ -166,7 +166,9 @@ public class RoomSubscriptions {
     /** Who reads which room through a live subscription on this instance, each once. */
     public Set<Reader> readers() {
         Set<Reader> readers = new HashSet<>();
-        sessions.values().forEach(held -> held.live.values().forEach(roomId -> readers.add(new Reader(roomId, held.username))));
+        for (Held held : sessions.values()) {
+            held.live.values().forEach(roomId -> readers.add(new Reader(roomId, held.username)));
+        }
         return readers;
     }
 

@@ -100,12 +100,15 @@ public class RoomService {
 
     /** The room if {@code user} may read it; 404 otherwise, so that private rooms do not leak. */
     public Room get(long roomId, String user) {
+        return readable(roomId, user).orElseThrow(() -> notFound(roomId));
+    }
+
+    private Optional<Room> readable(long roomId, String user) {
         return jdbc.sql(ROOM_VIEW + " WHERE r.id = :id AND " + READABLE)
             .param("id", roomId)
             .param("user", user)
             .query(ROOM)
-            .optional()
-            .orElseThrow(() -> notFound(roomId));
+            .optional();
     }
 
     /**
@@ -174,14 +177,11 @@ public class RoomService {
             // the room is no secret to them: they were in it
             throw new ResponseStatusException(HttpStatus.FORBIDDEN, "you are banned from room " + roomId);
         }
-        if (target.equals(actor) && ownsPrivateRoom(roomId, actor)) {
-            // its owner, who left it: nobody else could add them back, and the room would have nobody to manage it
-            if (insertMember(roomId, actor, "OWNER")) {
-                events.publishEvent(new MembershipChanged(roomId, actor, true));
-            }
-            return;
-        }
-        Room room = get(roomId, actor);
+        // a PRIVATE room's owner who left it is no reader, yet may add themself back: nobody else could
+        Room room = readable(roomId, actor)
+            .or(() -> find(roomId, actor).filter(own -> own.kind() == Kind.PRIVATE && actor.equals(own.owner())
+                    && target.equals(actor)))
+            .orElseThrow(() -> notFound(roomId));
         boolean allowed = switch (room.kind()) {
             case PUBLIC -> target.equals(actor);
             case PRIVATE -> actor.equals(room.owner());
@@ -197,8 +197,9 @@ public class RoomService {
                 case DIRECT -> "a DIRECT room has exactly its two members";
             });
         }
-        // the owner may leave a PUBLIC room and come back (as anyone may): still its owner
-        if (insertMember(roomId, target, target.equals(room.owner()) ? "OWNER" : "MEMBER") && room.kind() == Kind.PRIVATE) {
+        // an owner who left and comes back is its owner still
+        String role = target.equals(room.owner()) ? "OWNER" : "MEMBER";
+        if (insertMember(roomId, target, role) && room.kind() == Kind.PRIVATE) {
             events.publishEvent(new MembershipChanged(roomId, target, true));
         }
     }
@@ -275,14 +276,6 @@ public class RoomService {
             .params(roomId, username)
             .query(Long.class)
             .single() > 0;
-    }
-
-    private boolean ownsPrivateRoom(long roomId, String username) {
-        return jdbc.sql("SELECT 1 FROM rooms WHERE id = ? AND owner = ? AND kind = 'PRIVATE'")
-            .params(roomId, username)
-            .query(Integer.class)
-            .optional()
-            .isPresent();
     }
 
     private boolean insertMember(long roomId, String username, String role) {
