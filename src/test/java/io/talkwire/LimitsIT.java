@@ -155,6 +155,52 @@ class LimitsIT extends IntegrationTest {
         assertThat(login(configured, dave.name(), "secret-pass", randomAddress())).isEqualTo(200);
     }
 
+    /**
+     * An IPv6 client may take a fresh address of its /64 for every guess: each address of one /64 counts as the same
+     * one, and another /64 is another client.
+     */
+    @Test
+    void everyIpv6AddressOfOneSlashSixtyFourCountsAsOneAddress() {
+        User dave = newUser("dave");
+        String network = randomIpv6Network();
+        for (int i = 0; i < LOGIN_FAILURES; i++) {
+            assertThat(login(configured, dave.name(), "wrong password", network + ":" + Integer.toHexString(i + 1) + ":0:0:1"))
+                .isEqualTo(401);
+        }
+        assertThat(login(configured, dave.name(), "secret-pass", network + ":ffff:1:2:3")).isEqualTo(429);
+        assertThat(login(configured, dave.name(), "secret-pass", randomIpv6Network() + "::1")).isEqualTo(200);
+    }
+
+    /** A signup or a room refused for what it holds (400) does not use up the address's signups or the user's rooms. */
+    @Test
+    void onlyRequestsThatMaySucceedCountAgainstTheHourlyLimits() {
+        String address = randomAddress();
+        for (int i = 0; i < SIGNUPS_PER_HOUR + 2; i++) {
+            assertThat(post(configured, "/api/auth/signup",
+                    "{\"username\":\"%s\",\"password\":\"short\"}".formatted(Api.uniqueName("typo")), address)
+                .statusCode()).isEqualTo(400);
+        }
+        assertSignupsLeft(address, SIGNUPS_PER_HOUR);
+        User gina = newUser("gina");
+        for (int i = 0; i < ROOMS_PER_HOUR + 2; i++) {
+            assertThat(configured.api().post("/api/rooms", gina.token(), "{\"name\":\"r\",\"kind\":\"SECRET\"}").status())
+                .isEqualTo(400);
+        }
+        for (int i = 0; i < ROOMS_PER_HOUR; i++) {
+            assertThat(configured.api().post("/api/rooms", gina.token(), "{\"name\":\"r\",\"kind\":\"PUBLIC\"}").status())
+                .isEqualTo(201);
+        }
+        assertThat(configured.api().post("/api/rooms", gina.token(), "{\"name\":\"r\",\"kind\":\"PUBLIC\"}").status())
+            .isEqualTo(429);
+    }
+
+    private static void assertSignupsLeft(String address, int left) {
+        for (int i = 0; i < left; i++) {
+            assertThat(signup(configured, Api.uniqueName("mass"), address)).isEqualTo(201);
+        }
+        assertThat(signup(configured, Api.uniqueName("mass"), address)).isEqualTo(429);
+    }
+
     @Test
     void aConfiguredLoginFailureLimitIsTheOneAppliedPerUsernameAndPerAddress() {
         assertLoginFailuresPerUsernameAndAddress(configured, LOGIN_FAILURES);
@@ -456,6 +502,12 @@ class LimitsIT extends IntegrationTest {
             assertThat(Api.parse(response.body()).get("detail").asString()).contains("too many failed logins");
         }
         return response.statusCode();
+    }
+
+    /** The first four groups of an IPv6 address in the documentation range. */
+    private static String randomIpv6Network() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return "2001:db8:" + Integer.toHexString(random.nextInt(0x10000)) + ":" + Integer.toHexString(random.nextInt(0x10000));
     }
 
     private static String randomAddress() {

@@ -45,15 +45,17 @@ class AuthController {
     @PostMapping("/api/auth/signup")
     @ResponseStatus(HttpStatus.CREATED)
     User signup(@RequestBody Credentials credentials, HttpServletRequest request) {
-        if (!signups.tryAcquire(request.getRemoteAddr())) {
+        UserService.NewAccount account = users.checked(credentials.username(), credentials.password());
+        // only a signup that may succeed is counted: a mistyped password costs nobody a signup
+        if (!signups.tryAcquire(ClientNetwork.of(request.getRemoteAddr()))) {
             throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS, "too many signups from this address: try again later");
         }
-        return users.signup(credentials.username(), credentials.password());
+        return users.signup(account);
     }
 
     @PostMapping("/api/auth/login")
     TokenResponse login(@RequestBody Credentials credentials, HttpServletRequest request) {
-        String address = request.getRemoteAddr();
+        String address = ClientNetwork.of(request.getRemoteAddr());
         Instant attempted = throttle.attempt(credentials.username(), address)
             .orElseThrow(() -> new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
                     "too many failed logins; try again in " + LoginThrottle.WINDOW.toMinutes() + " minutes"));
@@ -77,7 +79,7 @@ class AuthController {
         if (refreshed.isPresent()) {
             return refreshed.get();
         }
-        String address = request.getRemoteAddr();
+        String address = ClientNetwork.of(request.getRemoteAddr());
         if (throttle.isBlocked(address)) {
             throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
                     "too many failed attempts; try again in " + LoginThrottle.WINDOW.toMinutes() + " minutes");

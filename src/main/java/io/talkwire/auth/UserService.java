@@ -32,7 +32,8 @@ public class UserService {
         this.dummyHash = passwordEncoder.encode("not-a-real-password");
     }
 
-    public User signup(String rawUsername, String password) {
+    /** A username and password fit for an account (400 otherwise); whether the name is free, {@link #signup} finds. */
+    public NewAccount checked(@Nullable String rawUsername, @Nullable String password) {
         String username = normalize(rawUsername);
         if (!USERNAME.matcher(username).matches()) {
             throw badRequest("username must match ^[a-z0-9_.-]{3,32}$ (it is lower-cased first)");
@@ -41,15 +42,20 @@ public class UserService {
         if (length < 8 || length > 128) {
             throw badRequest("password must be 8 to 128 characters");
         }
+        return new NewAccount(username, password);
+    }
+
+    /** Creates the account, or 409 if its username is taken. */
+    public User signup(NewAccount account) {
         try {
             long id = jdbc.sql("INSERT INTO users (username, password_hash) VALUES (?, ?) RETURNING id")
-                .params(username, passwordEncoder.encode(password))
+                .params(account.username(), passwordEncoder.encode(account.password()))
                 .query(Long.class)
                 .single();
-            return new User(id, username);
+            return new User(id, account.username());
         }
         catch (DuplicateKeyException taken) {
-            throw new ResponseStatusException(HttpStatus.CONFLICT, "username '" + username + "' is taken");
+            throw new ResponseStatusException(HttpStatus.CONFLICT, "username '" + account.username() + "' is taken");
         }
     }
 
@@ -106,6 +112,15 @@ public class UserService {
     }
 
     private record Account(long id, String username, String passwordHash) {
+    }
+
+    /** A signup's username (in its one form) and password, both {@link #checked}. */
+    public record NewAccount(String username, String password) {
+
+        @Override
+        public String toString() {
+            return "NewAccount[" + username + "]"; // never the password, in a log or an exception
+        }
     }
 
     public record User(long id, String username) {

@@ -64,15 +64,16 @@ public class RoomService {
 
     @Transactional
     public Room create(String owner, @Nullable String name, @Nullable String kind) {
-        if (!creations.tryAcquire(owner)) {
-            throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS, "too many rooms created: try again later");
-        }
         String trimmed = name == null ? "" : name.strip();
         if (trimmed.isEmpty() || trimmed.codePointCount(0, trimmed.length()) > 100 || !Text.storable(trimmed)) {
             throw badRequest("name must be 1 to 100 characters, without U+0000 or lone surrogates");
         }
         if (!"PUBLIC".equals(kind) && !"PRIVATE".equals(kind)) {
             throw badRequest("kind must be PUBLIC or PRIVATE");
+        }
+        // only a room that may be created is counted
+        if (!creations.tryAcquire(owner)) {
+            throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS, "too many rooms created: try again later");
         }
         long id = jdbc.sql("INSERT INTO rooms (name, kind, owner) VALUES (?, ?, ?) RETURNING id")
             .params(trimmed, kind, owner)
