@@ -40,7 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@value RabbitNames#INBOUND}: backend services and bots post {@code {"roomId","username","content","clientMessageId"}}
  * and Talkwire commits each exactly as that user's SEND (same rules, idempotent by clientMessageId, no rate limit).
  * A message is acknowledged only once it is committed, or once it is in {@value RabbitNames#INBOUND_DEAD} with a
- * header {@value RabbitNames#ERROR_HEADER} saying why it never can be (published with a confirm). A failure that may
+ * header {@value RabbitNames#ERROR_HEADER} saying why it never can be (published with a confirm, and mandatory: while
+ * that queue is missing, dead letters wait unacknowledged and are tried again every 5 s). A failure that may
  * pass (PostgreSQL away) is retried here, backing off, without returning the message to the queue: a crash meanwhile
  * gives it back to RabbitMQ unacknowledged, and the clientMessageId keeps a second delivery from storing it twice.
  * <p>
@@ -85,7 +86,7 @@ class InboundQueue {
         this.chat = chat;
         this.users = users;
         this.json = json;
-        this.deadLetters = new ConfirmedPublisher(connectionFactory);
+        this.deadLetters = new ConfirmedPublisher(connectionFactory, true);
     }
 
     @RabbitListener(queues = RabbitNames.INBOUND, ackMode = "MANUAL")

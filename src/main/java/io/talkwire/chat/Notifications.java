@@ -72,7 +72,7 @@ class Notifications {
     Notifications(JdbcClient jdbc, JsonMapper json, ConnectionFactory connectionFactory) {
         this.jdbc = jdbc;
         this.json = json;
-        this.publisher = new ConfirmedPublisher(connectionFactory);
+        this.publisher = new ConfirmedPublisher(connectionFactory, false);
     }
 
     /** Never throws: the message is committed, and its committer goes on with the rest of its batch. */

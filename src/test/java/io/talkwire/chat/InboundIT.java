@@ -16,6 +16,8 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
@@ -116,6 +118,29 @@ class InboundIT extends IntegrationTest {
             assertThat(message.getMessageProperties().getReceivedDeliveryMode()).isEqualTo(MessageDeliveryMode.PERSISTENT);
         }
         assertThat(api.get("/api/rooms/" + privateRoom + "/messages?after=0", owner.token()).json()).isEmpty();
+    }
+
+    /**
+     * A dead letter is acknowledged only once it is in {@code talkwire.inbound.dead}: with that queue deleted (by an
+     * operator, say), RabbitMQ would confirm it into nowhere. It waits, and arrives once the queue is back.
+     */
+    @Test
+    void aDeadLetterWaitsWhileItsQueueIsMissing() {
+        RabbitAdmin admin = new RabbitAdmin(connectionFactory);
+        Queue deadLetters = QueueBuilder.durable("talkwire.inbound.dead").quorum().build();
+        admin.deleteQueue(deadLetters.getName());
+        try {
+            post("missing dead-letter queue");
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> admin.getQueueProperties(deadLetters.getName()) == null);
+        }
+        finally {
+            admin.declareQueue(deadLetters);
+        }
+        Message dead = rabbit.receive(deadLetters.getName(), 15_000);
+        assertThat(dead).isNotNull();
+        assertThat(new String(dead.getBody())).isEqualTo("missing dead-letter queue");
+        assertThat((String) dead.getMessageProperties().getHeaders().get("x-talkwire-error")).startsWith("INVALID_JSON");
     }
 
     private void post(String body) {
