@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
@@ -40,8 +41,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@value RabbitNames#INBOUND}: backend services and bots post {@code {"roomId","username","content","clientMessageId"}}
  * and Talkwire commits each exactly as that user's SEND (same rules, idempotent by clientMessageId, no rate limit).
  * A message is acknowledged only once it is committed, or once it is in {@value RabbitNames#INBOUND_DEAD} with a
- * header {@value RabbitNames#ERROR_HEADER} saying why it never can be (published with a confirm, and mandatory: while
- * that queue is missing, dead letters wait unacknowledged and are tried again every 5 s). A failure that may
+ * header {@value RabbitNames#ERROR_HEADER} saying why it never can be (published with a confirm, and mandatory: a
+ * dead letter that finds that queue gone is kept unacknowledged, the queue declared again, and the letter tried again
+ * 5 s later). A failure that may
  * pass (PostgreSQL away) is retried here, backing off, without returning the message to the queue: a crash meanwhile
  * gives it back to RabbitMQ unacknowledged, and the clientMessageId keeps a second delivery from storing it twice.
  * <p>
@@ -76,17 +78,25 @@ class InboundQueue {
     /** Dead letters not yet published. */
     private final Queue<DeadLetter> deadLettersDue = new ConcurrentLinkedQueue<>();
 
+    /** Declares Talkwire's queues again (RabbitNames) when a dead letter finds its queue gone. */
+    private final AmqpAdmin admin;
+
+    /** Whether a retry of the dead letters due is scheduled: new ones wait for it. Read and written on {@link #acks}. */
+    private boolean deadLettersRetrying;
+
     /** Acknowledgements and dead-letter publishes only: never held up by the database. */
     private final ScheduledThreadPoolExecutor acks = scheduler("talkwire-inbound-acks");
 
     /** Retries of commits that met an outage: they may wait for the database. */
     private final ScheduledThreadPoolExecutor retries = scheduler("talkwire-inbound-retries");
 
-    InboundQueue(ChatService chat, UserService users, JsonMapper json, ConnectionFactory connectionFactory) {
+    InboundQueue(ChatService chat, UserService users, JsonMapper json, ConnectionFactory connectionFactory,
+            AmqpAdmin admin) {
         this.chat = chat;
         this.users = users;
         this.json = json;
         this.deadLetters = new ConfirmedPublisher(connectionFactory, true);
+        this.admin = admin;
     }
 
     @RabbitListener(queues = RabbitNames.INBOUND, ackMode = "MANUAL")
@@ -211,7 +221,11 @@ class InboundQueue {
     /** Dead-letters the message, with the next batch of them; acknowledged once RabbitMQ confirmed the batch. */
     private void deadLetter(Message message, Channel channel, long tag, String reason) {
         deadLettersDue.add(new DeadLetter(message, channel, tag, reason));
-        acks.execute(this::publishDeadLetters);
+        acks.execute(() -> {
+            if (!deadLettersRetrying) {
+                publishDeadLetters();
+            }
+        });
     }
 
     /**
@@ -235,7 +249,22 @@ class InboundQueue {
             // kept unacknowledged and tried again later, never sent round the queue (a crash gives them back)
             log.warn("Could not dead-letter {} inbound message(s); trying again in 5 s: {}", batch.size(), ex.getMessage());
             batch.stream().filter(dead -> dead.channel().isOpen()).forEach(deadLettersDue::add);
-            acks.schedule(this::publishDeadLetters, 5, TimeUnit.SECONDS);
+            redeclare();
+            deadLettersRetrying = true;
+            acks.schedule(() -> {
+                deadLettersRetrying = false;
+                publishDeadLetters();
+            }, 5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Talkwire's queues again, {@value RabbitNames#INBOUND_DEAD} among them, if someone deleted it: declared as at start. */
+    private void redeclare() {
+        try {
+            admin.initialize();
+        }
+        catch (RuntimeException unreachable) {
+            log.debug("Could not declare the RabbitMQ names again: {}", unreachable.getMessage());
         }
     }
 
