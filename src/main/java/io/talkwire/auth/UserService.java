@@ -114,8 +114,25 @@ public class UserService {
     private record Account(long id, String username, String passwordHash) {
     }
 
-    /** A signup's username (in its one form) and password, both {@link #checked}. */
-    public record NewAccount(String username, String password) {
+    /** A signup's username (in its one form) and password, both {@link #checked}: made there only. */
+    public static final class NewAccount {
+
+        private final String username;
+
+        private final String password;
+
+        private NewAccount(String username, String password) {
+            this.username = username;
+            this.password = password;
+        }
+
+        String username() {
+            return username;
+        }
+
+        String password() {
+            return password;
+        }
 
         @Override
         public String toString() {

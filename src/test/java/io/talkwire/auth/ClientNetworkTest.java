@@ -29,6 +29,9 @@ class ClientNetworkTest {
     @Test
     void somethingElseIsKeptAsItIs() {
         assertThat(ClientNetwork.of("not:an:address")).isEqualTo("not:an:address");
+        assertThat(ClientNetwork.of("x:host.example")).isEqualTo("x:host.example");
+        assertThat(ClientNetwork.of("abc:xyz")).isEqualTo("abc:xyz");
+        assertThat(ClientNetwork.of("[::1")).isEqualTo("[::1");
         assertThat(ClientNetwork.of("unknown")).isEqualTo("unknown");
     }
 }
