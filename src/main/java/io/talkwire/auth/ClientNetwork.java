@@ -3,6 +3,8 @@ package io.talkwire.auth;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the per-address limits (failed logins, signups) count against: an IPv4 address, or the /64 network of an IPv6
@@ -14,8 +16,16 @@ final class ClientNetwork {
     private ClientNetwork() {
     }
 
-    /** The key of a client's address as the web server reports it (an IP literal); anything else as it is. */
-    static String of(String address) {
+    /** An address with a port, as some proxies write X-Forwarded-For: {@code 203.0.113.7:51234}, {@code [::1]:443}. */
+    private static final Pattern WITH_PORT = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,3}){3}|\\[[^\\]]*\\]):\\d{1,5}");
+
+    /**
+     * The key of a client's address as the web server reports it (an IP literal, a port after it ignored); anything
+     * else as it is.
+     */
+    static String of(String reported) {
+        Matcher withPort = WITH_PORT.matcher(reported);
+        String address = withPort.matches() ? withPort.group(1) : reported;
         if (address.indexOf(':') < 0 || !startsAsLiteral(address.charAt(0))) {
             return address; // IPv4, or not an IP literal: never looked up
         }
@@ -40,7 +50,9 @@ final class ClientNetwork {
         return network.append(":/64").toString();
     }
 
+    /** As the JDK tells a literal from a host name: an ASCII hex digit, ':' or '['. */
     private static boolean startsAsLiteral(char first) {
-        return Character.digit(first, 16) >= 0 || first == ':' || first == '[';
+        return first >= '0' && first <= '9' || first >= 'a' && first <= 'f' || first >= 'A' && first <= 'F'
+                || first == ':' || first == '[';
     }
 }

@@ -70,9 +70,12 @@ final class ConfirmedPublisher implements AutoCloseable {
             // a returned message comes before its confirm, on the same connection thread
             int unroutable = returned.get();
             if (unroutable > 0) {
-                throw new IOException(unroutable + " of " + messages.size() + " message(s) reached no queue (exchange '"
+                throw new Unroutable(unroutable + " of " + messages.size() + " message(s) reached no queue (exchange '"
                         + exchange + "', routing key '" + messages.getFirst().routingKey() + "')");
             }
+        }
+        catch (Unroutable ex) {
+            throw ex; // the channel is fine
         }
         catch (IOException | TimeoutException | RuntimeException ex) {
             close();
@@ -82,6 +85,14 @@ final class ConfirmedPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
             close();
             throw new IOException("interrupted while waiting for RabbitMQ's confirm", ex);
+        }
+    }
+
+    /** A mandatory message reached no queue: its exchange or queue is missing, or nothing binds it. */
+    static final class Unroutable extends IOException {
+
+        Unroutable(String message) {
+            super(message);
         }
     }
 

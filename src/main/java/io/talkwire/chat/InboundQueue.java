@@ -43,7 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
  * A message is acknowledged only once it is committed, or once it is in {@value RabbitNames#INBOUND_DEAD} with a
  * header {@value RabbitNames#ERROR_HEADER} saying why it never can be (published with a confirm, and mandatory: a
  * dead letter that finds that queue gone is kept unacknowledged, the queue declared again, and the letter tried again
- * 5 s later). A failure that may
+ * 5 s later, as after any failed publish). A failure that may
  * pass (PostgreSQL away) is retried here, backing off, without returning the message to the queue: a crash meanwhile
  * gives it back to RabbitMQ unacknowledged, and the clientMessageId keeps a second delivery from storing it twice.
  * <p>
@@ -78,7 +78,7 @@ class InboundQueue {
     /** Dead letters not yet published. */
     private final Queue<DeadLetter> deadLettersDue = new ConcurrentLinkedQueue<>();
 
-    /** Declares Talkwire's queues again (RabbitNames) when a dead letter finds its queue gone. */
+    /** Declares {@value RabbitNames#INBOUND_DEAD} again when a dead letter finds it gone. */
     private final AmqpAdmin admin;
 
     /** Whether a retry of the dead letters due is scheduled: new ones wait for it. Read and written on {@link #acks}. */
@@ -249,7 +249,9 @@ class InboundQueue {
             // kept unacknowledged and tried again later, never sent round the queue (a crash gives them back)
             log.warn("Could not dead-letter {} inbound message(s); trying again in 5 s: {}", batch.size(), ex.getMessage());
             batch.stream().filter(dead -> dead.channel().isOpen()).forEach(deadLettersDue::add);
-            redeclare();
+            if (ex instanceof ConfirmedPublisher.Unroutable && !stopping) {
+                redeclare();
+            }
             deadLettersRetrying = true;
             acks.schedule(() -> {
                 deadLettersRetrying = false;
@@ -258,13 +260,14 @@ class InboundQueue {
         }
     }
 
-    /** Talkwire's queues again, {@value RabbitNames#INBOUND_DEAD} among them, if someone deleted it: declared as at start. */
+    /** {@value RabbitNames#INBOUND_DEAD} declared again as at start: someone deleted it. */
     private void redeclare() {
         try {
-            admin.initialize();
+            admin.declareQueue(RabbitNames.deadLetters());
+            log.warn("Declared {} again: it was gone", RabbitNames.INBOUND_DEAD);
         }
         catch (RuntimeException unreachable) {
-            log.debug("Could not declare the RabbitMQ names again: {}", unreachable.getMessage());
+            log.debug("Could not declare {} again: {}", RabbitNames.INBOUND_DEAD, unreachable.getMessage());
         }
     }
 

@@ -52,10 +52,15 @@ class RabbitNames {
             .withArgument("x-dead-letter-strategy", "at-least-once")
             .overflow(QueueBuilder.Overflow.rejectPublish)
             .build();
-        Queue dead = QueueBuilder.durable(INBOUND_DEAD).quorum().build();
+        Queue dead = deadLetters();
         DirectExchange forBots = new DirectExchange(INBOUND, true, false);
         return new Declarables(new TopicExchange(NOTIFICATIONS, true, false), inbound, dead, forBots,
                 BindingBuilder.bind(inbound).to(forBots).with(""));
+    }
+
+    /** {@value #INBOUND_DEAD}, as declared at start and again when a dead letter finds it gone. */
+    static Queue deadLetters() {
+        return QueueBuilder.durable(INBOUND_DEAD).quorum().build();
     }
 
     /** Listener containers stop after the group commit has drained ({@link ShutdownOrder#LISTENERS}). */

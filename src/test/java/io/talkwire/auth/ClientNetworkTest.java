@@ -22,6 +22,12 @@ class ClientNetworkTest {
     }
 
     @Test
+    void aPortAfterTheAddressIsLeftOut() {
+        assertThat(ClientNetwork.of("203.0.113.7:51234")).isEqualTo("203.0.113.7");
+        assertThat(ClientNetwork.of("[2001:db8:1:2::9]:443")).isEqualTo("2001:db8:1:2::/64");
+    }
+
+    @Test
     void anIpv4AddressMappedIntoIpv6IsTheIpv4Address() {
         assertThat(ClientNetwork.of("::ffff:203.0.113.7")).isEqualTo("203.0.113.7");
     }
@@ -32,6 +38,7 @@ class ClientNetworkTest {
         assertThat(ClientNetwork.of("x:host.example")).isEqualTo("x:host.example");
         assertThat(ClientNetwork.of("abc:xyz")).isEqualTo("abc:xyz");
         assertThat(ClientNetwork.of("[::1")).isEqualTo("[::1");
+        assertThat(ClientNetwork.of("\u0661:host.example")).isEqualTo("\u0661:host.example"); // a digit, not ASCII
         assertThat(ClientNetwork.of("unknown")).isEqualTo("unknown");
     }
 }
