@@ -47,7 +47,7 @@ class AuthController {
     User signup(@RequestBody Credentials credentials, HttpServletRequest request) {
         UserService.NewAccount account = users.checked(credentials.username(), credentials.password());
         // only a signup that may succeed is counted: a mistyped password costs nobody a signup
-        if (!signups.tryAcquire(ClientNetwork.of(request.getRemoteAddr()))) {
+        if (!signups.tryAcquire(ClientNetwork.of(request))) {
             throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS, "too many signups from this address: try again later");
         }
         return users.signup(account);
@@ -55,7 +55,7 @@ class AuthController {
 
     @PostMapping("/api/auth/login")
     TokenResponse login(@RequestBody Credentials credentials, HttpServletRequest request) {
-        String address = ClientNetwork.of(request.getRemoteAddr());
+        String address = ClientNetwork.of(request);
         Instant attempted = throttle.attempt(credentials.username(), address)
             .orElseThrow(() -> new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
                     "too many failed logins; try again in " + LoginThrottle.WINDOW.toMinutes() + " minutes"));
@@ -79,7 +79,7 @@ class AuthController {
         if (refreshed.isPresent()) {
             return refreshed.get();
         }
-        String address = ClientNetwork.of(request.getRemoteAddr());
+        String address = ClientNetwork.of(request);
         if (throttle.isBlocked(address)) {
             throw new ResponseStatusException(HttpStatus.TOO_MANY_REQUESTS,
                     "too many failed attempts; try again in " + LoginThrottle.WINDOW.toMinutes() + " minutes");

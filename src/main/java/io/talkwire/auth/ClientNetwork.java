@@ -6,6 +6,8 @@ import java.net.UnknownHostException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import jakarta.servlet.http.HttpServletRequest;
+
 /**
  * What the per-address limits (failed logins, signups) count against: an IPv4 address, or the /64 network of an IPv6
  * one. A network gets at least a /64, so one client may take a fresh IPv6 address for every request, and counting
@@ -18,6 +20,11 @@ final class ClientNetwork {
 
     /** An address with a port, as some proxies write X-Forwarded-For: {@code 203.0.113.7:51234}, {@code [::1]:443}. */
     private static final Pattern WITH_PORT = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,3}){3}|\\[[^\\]]*\\]):\\d{1,5}");
+
+    /** The key of the request's client address (behind a trusted proxy, from X-Forwarded-For). */
+    static String of(HttpServletRequest request) {
+        return of(request.getRemoteAddr());
+    }
 
     /**
      * The key of a client's address as the web server reports it (an IP literal, a port after it ignored); anything

@@ -17,7 +17,6 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.core.Queue;
-import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
@@ -128,7 +127,7 @@ class InboundIT extends IntegrationTest {
     @Test
     void aDeadLetterThatFindsItsQueueGoneIsKeptAndTheQueueComesBack() {
         RabbitAdmin admin = new RabbitAdmin(connectionFactory);
-        Queue deadLetters = QueueBuilder.durable("talkwire.inbound.dead").quorum().build();
+        Queue deadLetters = RabbitNames.deadLetters();
         admin.deleteQueue(deadLetters.getName());
         try {
             post("missing dead-letter queue");
