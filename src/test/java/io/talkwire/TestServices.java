@@ -1,5 +1,9 @@
 package io.talkwire;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,10 +22,21 @@ import org.springframework.test.context.DynamicPropertyRegistry;
  * both in Docker; {@code local} uses the services already running on this machine, as configured in
  * application.yml or by the usual environment variables (SPRING_DATASOURCE_URL, SPRING_RABBITMQ_HOST, ...);
  * {@code auto}, the default, uses Testcontainers when a Docker engine answers and the local services otherwise.
+ *
+ * <p>On the local PostgreSQL the tests keep to a schema of their own, {@value #LOCAL_SCHEMA} in the {@code talkwire}
+ * database, dropped when a test JVM first needs it: every run starts from an empty database (what a run takes does
+ * not grow with the runs before it), and what a developer keeps in the {@code public} schema is never touched.
+ * Not when {@code SPRING_DATASOURCE_URL} points elsewhere: that database is used as it is.
  */
 public final class TestServices {
 
     private static final boolean CONTAINERS = useContainers();
+
+    static final String LOCAL_SCHEMA = "talkwire_test";
+
+    private static final boolean OWN_SCHEMA = !CONTAINERS && System.getenv("SPRING_DATASOURCE_URL") == null;
+
+    private static boolean schemaEmptied;
 
     private static PostgreSQLContainer postgres;
 
@@ -59,6 +74,10 @@ public final class TestServices {
         properties.put("talkwire.limits.rooms-per-hour", 1_000_000);
         properties.put("talkwire.limits.signups-per-hour", 1_000_000);
         if (!CONTAINERS) {
+            if (OWN_SCHEMA) {
+                emptyLocalSchemaOnce();
+                properties.put("spring.datasource.url", jdbcUrl(postgresHost(), postgresPort()));
+            }
             return properties;
         }
         if (postgres == null) {
@@ -74,7 +93,7 @@ public final class TestServices {
         }
         // throwaway containers with their images' default credentials, perhaps on a Docker host elsewhere
         properties.put("talkwire.development-secrets", true);
-        properties.put("spring.datasource.url", postgres.getJdbcUrl());
+        properties.put("spring.datasource.url", jdbcUrl(postgresHost(), postgresPort()));
         properties.put("spring.rabbitmq.host", rabbit.getHost());
         properties.put("spring.rabbitmq.port", rabbit.getAmqpPort());
         properties.put("spring.rabbitmq.username", rabbit.getAdminUsername());
@@ -104,6 +123,29 @@ public final class TestServices {
 
     public static int postgresPort() {
         return CONTAINERS ? postgres.getMappedPort(5432) : 5432;
+    }
+
+    /** The tests' database at this address (PostgreSQL's own, or a proxy in front of it). */
+    public static String jdbcUrl(String host, int port) {
+        return "jdbc:postgresql://" + host + ":" + port + "/talkwire" + (OWN_SCHEMA ? "?currentSchema=" + LOCAL_SCHEMA : "");
+    }
+
+    /** Drops the tests' schema once per JVM; Flyway creates it again when the first instance starts. */
+    private static void emptyLocalSchemaOnce() {
+        if (schemaEmptied) {
+            return;
+        }
+        String user = System.getenv().getOrDefault("SPRING_DATASOURCE_USERNAME", "talkwire");
+        String password = System.getenv().getOrDefault("SPRING_DATASOURCE_PASSWORD", "talkwire");
+        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + postgresHost() + ":"
+                + postgresPort() + "/talkwire", user, password); Statement statement = connection.createStatement()) {
+            statement.execute("DROP SCHEMA IF EXISTS " + LOCAL_SCHEMA + " CASCADE");
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("cannot empty schema " + LOCAL_SCHEMA + " of the local database talkwire "
+                    + "(its role and database talkwire are the README's local services)", ex);
+        }
+        schemaEmptied = true;
     }
 
     /** RabbitMQ's management API, to look for queues left behind. */

@@ -27,7 +27,7 @@ class DatabaseOutageIT extends IntegrationTest {
         long room = api.createRoom(alice, "PUBLIC");
         try (ChaosProxy database = new ChaosProxy(TestServices.postgresHost(), TestServices.postgresPort());
                 TalkwireInstance instance = TalkwireInstance.start(Map.of(
-                        "spring.datasource.url", "jdbc:postgresql://localhost:" + database.port() + "/talkwire",
+                        "spring.datasource.url", TestServices.jdbcUrl("localhost", database.port()),
                         "spring.datasource.hikari.connection-timeout", "2000"));
                 StompTestClient client = StompTestClient.connect(instance.port(), alice.token())) {
             Inbox errors = client.subscribe("/user/queue/errors");

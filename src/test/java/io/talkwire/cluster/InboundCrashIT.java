@@ -58,7 +58,7 @@ class InboundCrashIT extends IntegrationTest {
         int port = PackagedInstance.freePort();
         try (ChaosProxy database = new ChaosProxy(TestServices.postgresHost(), TestServices.postgresPort())) {
             Process doomed = PackagedInstance.start(port, Map.of(
-                    "spring.datasource.url", "jdbc:postgresql://localhost:" + database.port() + "/talkwire",
+                    "spring.datasource.url", TestServices.jdbcUrl("localhost", database.port()),
                     "spring.datasource.hikari.connection-timeout", "2000"), "inbound-crash-instance");
             try {
                 await().atMost(Duration.ofSeconds(90)).ignoreExceptions()

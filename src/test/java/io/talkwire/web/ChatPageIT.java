@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
@@ -17,6 +19,7 @@ import io.talkwire.IntegrationTest;
 import io.talkwire.StompTestClient;
 import io.talkwire.StompTestClient.Inbox;
 import io.talkwire.TalkwireInstance;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +33,9 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -48,6 +53,9 @@ class ChatPageIT extends IntegrationTest {
 
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
+    /** Browsers kept from one test to the next (starting one takes 2–3 s here); each test has them in a new tab. */
+    private static final Deque<WebDriver> IDLE = new ArrayDeque<>();
+
     private final List<WebDriver> browsers = new ArrayList<>();
 
     @BeforeEach
@@ -59,9 +67,32 @@ class ChatPageIT extends IntegrationTest {
         Assumptions.assumeTrue(installed, "browser tests skipped: install Debian's chromium and chromium-driver to run them");
     }
 
+    /**
+     * Closes each page and keeps its browser with one new, empty tab: nothing of the page is left (its connection
+     * closes with the tab, sessionStorage belongs to the tab, cookies are deleted). A browser that fails at it goes.
+     */
     @AfterEach
-    void closeBrowsers() {
-        browsers.forEach(WebDriver::quit);
+    void closePages() {
+        for (WebDriver browser : browsers) {
+            try {
+                String used = browser.getWindowHandle();
+                browser.switchTo().newWindow(WindowType.TAB);
+                String fresh = browser.getWindowHandle();
+                browser.switchTo().window(used).close();
+                browser.switchTo().window(fresh);
+                browser.manage().deleteAllCookies();
+                IDLE.push(browser);
+            }
+            catch (WebDriverException ex) {
+                browser.quit();
+            }
+        }
+    }
+
+    @AfterAll
+    static void quitBrowsers() {
+        IDLE.forEach(WebDriver::quit);
+        IDLE.clear();
     }
 
     @Test
@@ -566,16 +597,20 @@ class ChatPageIT extends IntegrationTest {
     }
 
     private WebDriver browser(int pagePort) {
+        WebDriver driver = IDLE.isEmpty() ? newBrowser() : IDLE.pop();
+        browsers.add(driver);
+        driver.get("http://localhost:" + pagePort + "/");
+        return driver;
+    }
+
+    private static WebDriver newBrowser() {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1200,800");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-        WebDriver driver = new ChromeDriver(service, options);
-        browsers.add(driver);
-        driver.get("http://localhost:" + pagePort + "/");
-        return driver;
+        return new ChromeDriver(service, options);
     }
 
     private static String signUp(WebDriver browser, String prefix) {
@@ -615,8 +650,9 @@ class ChatPageIT extends IntegrationTest {
         return waitFor(browser, Duration.ofSeconds(15));
     }
 
+    /** Looks every 50 ms (WebDriverWait's own default is 500 ms, which most waits here would spend in full). */
     private static WebDriverWait waitFor(WebDriver browser, Duration timeout) {
-        return new WebDriverWait(browser, timeout);
+        return new WebDriverWait(browser, timeout, Duration.ofMillis(50));
     }
 
     private static void screenshot(WebDriver browser, String name) throws Exception {
