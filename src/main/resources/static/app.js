@@ -56,6 +56,8 @@ const state = {
   drops: 0,                  // connections this page has lost (tests watch it: "lost" shows only until the reconnect)
   memberFetches: 0,          // member lists applied (tests watch it)
   roomsTimer: null,
+  roomsLoop: null,           // the running loop of room-list reads (a new login starts another, the old one ends)
+  roomsGeneration: 0,        // bumped by each read of the room list and each room added here: an older read is stale
 };
 
 // ---------------------------------------------------------------- REST
@@ -207,7 +209,8 @@ async function signOut(everywhere) {
 function logout(reason) {
   forgetTokens();
   if (state.client) state.client.deactivate();
-  clearInterval(state.roomsTimer);
+  clearTimeout(state.roomsTimer);
+  state.roomsLoop = null;
   clearTimeout(state.readTimer);
   state.readTimer = null;
   clearTyping();
@@ -221,14 +224,20 @@ function start() {
   $('app-view').hidden = false;
   $('me').textContent = state.me;
   connect();
-  refreshRooms();
-  state.roomsTimer = setInterval(everyFewSeconds, 3000);
+  everyFewSeconds(state.roomsLoop = {});
 }
 
-function everyFewSeconds() {
-  refreshRooms();
+/**
+ * Reads the room list again a few seconds after the last read ended: 3 s after a list of one page, 3 s more for
+ * each further page of 500, so that a server with thousands of PUBLIC rooms is not asked for all of them every 3 s
+ * by every page.
+ */
+async function everyFewSeconds(loop) {
+  const pages = await refreshRooms();
+  if (state.roomsLoop !== loop) return; // logged out (or in again) meanwhile
   // the other member's read marker moves without telling me (READ goes to the reader's own sessions only): ask
   if (state.activeRoom?.kind === 'DIRECT') refreshMembers();
+  state.roomsTimer = setTimeout(() => everyFewSeconds(loop), 3000 * pages);
 }
 
 // ---------------------------------------------------------------- STOMP
@@ -290,15 +299,20 @@ function setConnection(text, kind) {
 
 const ROOMS_PAGE = 500; // the most GET /api/rooms gives at once
 
+/** Reads the whole room list; returns how many pages that took (1 when it failed). */
 async function refreshRooms() {
-  if (!state.token) return;
+  if (!state.token) return 1;
+  const generation = ++state.roomsGeneration;
+  let pages = 0;
   try {
     const rooms = [];
-    for (let page; !page || page.length === ROOMS_PAGE;) {
+    for (let page; !page || page.length === ROOMS_PAGE; pages++) {
       const after = rooms.length ? rooms[rooms.length - 1].id : 0;
       page = await api('GET', `/api/rooms?limit=${ROOMS_PAGE}&after=${after}`);
       rooms.push(...page);
     }
+    // a later read, or a room created or added here, came meanwhile: this list may lack it
+    if (generation !== state.roomsGeneration) return pages;
     // a list read just before a read marker of mine moved must not bring back the badge that marker cleared
     for (const room of rooms) readInto(room, state.readSeqs.get(room.id) ?? 0);
     state.rooms = new Map(rooms.map((room) => [room.id, room]));
@@ -307,9 +321,16 @@ async function refreshRooms() {
       renderRoomHeader();
     }
     renderRooms();
+    return pages;
   } catch (error) {
-    // the next refresh tries again
+    return 1; // the next read tries again
   }
+}
+
+/** A room this page learned of on its own (created, opened as DIRECT, ROOM_ADDED): a read under way lacks it. */
+function addRoom(room) {
+  state.roomsGeneration++;
+  state.rooms.set(room.id, room);
 }
 
 function renderRooms() {
@@ -624,7 +645,7 @@ function onRoomEvent(event) {
 
 function onPersonalEvent(event) {
   if (event.type === 'ROOM_ADDED') {
-    state.rooms.set(event.room.id, event.room);
+    addRoom(event.room);
     renderRooms();
   } else if (event.type === 'ROOM_REMOVED') {
     if (state.activeRoom?.id === event.roomId) {
@@ -1217,7 +1238,7 @@ $('create-room-form').addEventListener('submit', async (event) => {
   try {
     const room = await api('POST', '/api/rooms', { name: $('new-room-name').value, kind: $('new-room-kind').value });
     $('new-room-name').value = '';
-    state.rooms.set(room.id, room);
+    addRoom(room);
     openRoom(room);
   } catch (error) {
     $('chat-error').textContent = error.message;
@@ -1228,7 +1249,7 @@ $('direct-form').addEventListener('submit', async (event) => {
   try {
     const room = await api('POST', `/api/direct/${encodeURIComponent($('direct-username').value.trim())}`);
     $('direct-username').value = '';
-    state.rooms.set(room.id, room);
+    addRoom(room);
     openRoom(room);
   } catch (error) {
     $('chat-error').textContent = error.message;
