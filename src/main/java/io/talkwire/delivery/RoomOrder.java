@@ -39,7 +39,9 @@ import org.springframework.stereotype.Component;
  *
  * <p>A subscription's sequence starts after the room's last message when it began. Other events (JOIN, an edit) carry
  * no seq: they keep their place after the messages that arrived before them. A subscription that ends drops what
- * waits.
+ * waits, and every room frame that comes for it later: in {@code broker} mode a revoked member's queue at RabbitMQ
+ * goes only once RabbitMQ has applied the UNSUBSCRIBE, after whatever the session's relay connection carried before
+ * it, and what the queue takes meanwhile must not reach that member.
  */
 @Component
 public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
@@ -79,7 +81,7 @@ public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
             .subscriptions.put(subscriptionId, new Sequence(RoomRoutes.TOPIC_PREFIX + roomId, lastSeq + 1));
     }
 
-    /** A room subscription ended: what waits is dropped, and later frames are no longer put in order. */
+    /** A room subscription ended: what waits is dropped, and so is every later frame of it. */
     void ended(String sessionId, String subscriptionId) {
         Session session = sessions.get(sessionId);
         Sequence sequence = session == null ? null : session.subscriptions.remove(subscriptionId);
@@ -109,7 +111,10 @@ public class RoomOrder extends ShutdownStep implements ChannelInterceptor {
         Session session = sessions.get(frame.getSessionId());
         Sequence sequence = session == null ? null : session.subscriptions.get(frame.getSubscriptionId());
         if (sequence == null || !sequence.destination.equals(frame.getDestination())) {
-            return message; // not a room subscription, or its id's earlier subscription to another room
+            // a room's frame for no live subscription of the session to that room: its subscription ended (revoked,
+            // unsubscribed, or an earlier one with the same id), and RabbitMQ may not have heard of it yet
+            String destination = frame.getDestination();
+            return destination != null && destination.startsWith(RoomRoutes.TOPIC_PREFIX) ? null : message;
         }
         frame.setHeader(IN_ORDER_HEADER, Boolean.TRUE);
         sequence.arrived(session.out(channel), message, seq(frame));
