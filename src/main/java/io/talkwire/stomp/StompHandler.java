@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.talkwire.RateLimiter;
 import io.talkwire.TalkwireProperties;
 import io.talkwire.TalkwireProperties.Limits;
 import io.talkwire.auth.TokenGenerations;
@@ -78,6 +79,13 @@ class StompHandler implements ChannelInterceptor {
 
     private static final byte[] HEARTBEAT = {'\n'};
 
+    /**
+     * SUBSCRIBEs a session may send each second, after a burst as large as its subscription limit: in {@code broker}
+     * mode each is a queue RabbitMQ declares, binds and later deletes, on the session's relay connection, where a
+     * client subscribing and unsubscribing by the thousand would keep RabbitMQ busy for everyone.
+     */
+    static final int SUBSCRIBES_PER_SECOND = 10;
+
     private final JwtDecoder jwtDecoder;
 
     private final RoomService rooms;
@@ -96,6 +104,8 @@ class StompHandler implements ChannelInterceptor {
 
     private final SendsInFlight sendsInFlight;
 
+    private final RateLimiter subscribesPerSession;
+
     StompHandler(JwtDecoder jwtDecoder, RoomService rooms, RoomSubscriptions subscriptions, SimpUserRegistry users,
             SessionsPerUser sessions, SessionEnds sessionEnds, Receipts receipts, TalkwireProperties properties,
             SendsInFlight sendsInFlight) {
@@ -108,6 +118,7 @@ class StompHandler implements ChannelInterceptor {
         this.receipts = receipts;
         this.limits = properties.limits();
         this.sendsInFlight = sendsInFlight;
+        this.subscribesPerSession = new RateLimiter(SUBSCRIBES_PER_SECOND, limits.subscriptionsPerSession());
     }
 
     @Override
@@ -230,6 +241,10 @@ class StompHandler implements ChannelInterceptor {
         if (session.getSubscriptions().size() >= limits.subscriptionsPerSession()) {
             throw new StompRejectedException(
                     "too many subscriptions: at most " + limits.subscriptionsPerSession() + " per session");
+        }
+        if (!subscribesPerSession.tryAcquire(frame.getSessionId())) {
+            throw new StompRejectedException("too many SUBSCRIBE frames: at most " + SUBSCRIBES_PER_SECOND
+                    + " a second after the first " + limits.subscriptionsPerSession());
         }
         frame.toNativeHeaderMap().keySet().stream()
             .filter(header -> !SUBSCRIBE_HEADERS.contains(header))
