@@ -211,6 +211,7 @@ function logout(reason) {
   if (state.client) state.client.deactivate();
   clearTimeout(state.roomsTimer);
   state.roomsLoop = null;
+  state.roomsGeneration++; // a read under way is the previous user's
   clearTimeout(state.readTimer);
   state.readTimer = null;
   clearTyping();
@@ -299,7 +300,7 @@ function setConnection(text, kind) {
 
 const ROOMS_PAGE = 500; // the most GET /api/rooms gives at once
 
-/** Reads the whole room list; returns how many pages that took (1 when it failed). */
+/** Reads the whole room list; returns how many pages that took (at least 1). */
 async function refreshRooms() {
   if (!state.token) return 1;
   const generation = ++state.roomsGeneration;
@@ -323,7 +324,7 @@ async function refreshRooms() {
     renderRooms();
     return pages;
   } catch (error) {
-    return 1; // the next read tries again
+    return Math.max(1, pages); // the next read tries again, as late as a whole list would have made it
   }
 }
 

@@ -62,7 +62,7 @@ public final class TestServices {
         properties().forEach((name, value) -> registry.add(name, () -> value));
     }
 
-    /** The properties that point Talkwire at the test services (empty for the local ones, which are the defaults). */
+    /** The properties that point Talkwire at the test services (for the local ones, only the tests' own schema). */
     public static synchronized Map<String, Object> properties() {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("talkwire.jwt.secret", JWT_SECRET);
@@ -127,7 +127,11 @@ public final class TestServices {
 
     /** The tests' database at this address (PostgreSQL's own, or a proxy in front of it). */
     public static String jdbcUrl(String host, int port) {
-        return "jdbc:postgresql://" + host + ":" + port + "/talkwire" + (OWN_SCHEMA ? "?currentSchema=" + LOCAL_SCHEMA : "");
+        return database(host, port) + (OWN_SCHEMA ? "?currentSchema=" + LOCAL_SCHEMA : "");
+    }
+
+    private static String database(String host, int port) {
+        return "jdbc:postgresql://" + host + ":" + port + "/talkwire";
     }
 
     /** Drops the tests' schema once per JVM; Flyway creates it again when the first instance starts. */
@@ -137,8 +141,10 @@ public final class TestServices {
         }
         String user = System.getenv().getOrDefault("SPRING_DATASOURCE_USERNAME", "talkwire");
         String password = System.getenv().getOrDefault("SPRING_DATASOURCE_PASSWORD", "talkwire");
-        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + postgresHost() + ":"
-                + postgresPort() + "/talkwire", user, password); Statement statement = connection.createStatement()) {
+        try (Connection connection = DriverManager.getConnection(database(postgresHost(), postgresPort()), user, password);
+                Statement statement = connection.createStatement()) {
+            // a connection left holding its tables (a test process that outlived its run) fails this, not hangs it
+            statement.execute("SET lock_timeout = '10s'");
             statement.execute("DROP SCHEMA IF EXISTS " + LOCAL_SCHEMA + " CASCADE");
         }
         catch (SQLException ex) {

@@ -159,6 +159,18 @@ class RoomOrderTest {
         assertThat(meters.counter(RoomOrder.LATE).count()).isZero();
     }
 
+    @Test
+    void framesOfSubscriptionsThatAreNoRoomsPassAsTheyAre() {
+        StompHeaderAccessor frame = StompHeaderAccessor.create(StompCommand.MESSAGE);
+        frame.setSessionId("s1");
+        frame.setSubscriptionId("events");
+        frame.setDestination("/user/queue/events");
+        frame.setLeaveMutable(true);
+        outbound.send(MessageBuilder.createMessage("personal".getBytes(StandardCharsets.UTF_8), frame.getMessageHeaders()));
+
+        assertThat(written).containsExactly("events personal");
+    }
+
     /**
      * As the outbound channel writes: each frame on a thread of its own. The frames of one subscription still reach
      * the writer one at a time, in order, and two sessions' frames do not wait for each other.

@@ -43,7 +43,7 @@ class SubscriptionChurnIT extends IntegrationTest {
             assertThat(raw.connect(bob.token(), "0,0").command()).isEqualTo("CONNECTED");
             raw.send("SUBSCRIBE", Map.of("id", "room", "destination", topic, "receipt", "subscribed"), "");
             raw.next("RECEIPT");
-            send(api, owner, room, "before");
+            api.say(owner, room, "before");
             while (!raw.next("MESSAGE").body().contains("before")) {
                 // bob's own JOIN may come first
             }
@@ -51,7 +51,7 @@ class SubscriptionChurnIT extends IntegrationTest {
             raw.sendText(churn(3 * burst()));
             assertThat(api.delete("/api/rooms/" + room + "/members/" + bob.name(), owner.token()).status()).isEqualTo(204);
             for (int i = 1; i <= 5; i++) {
-                send(api, owner, room, "after " + i);
+                api.say(owner, room, "after " + i);
             }
 
             // answered once RabbitMQ has applied every frame before it, the revocation's UNSUBSCRIBE among them
@@ -92,10 +92,5 @@ class SubscriptionChurnIT extends IntegrationTest {
                 .append("UNSUBSCRIBE\nid:churn-").append(i).append("\n\n\0");
         }
         return churn.toString();
-    }
-
-    private static void send(Api api, User sender, long room, String content) {
-        assertThat(api.post("/api/rooms/" + room + "/messages", sender.token(), "{\"content\":\"" + content + "\"}")
-            .status()).isEqualTo(201);
     }
 }
