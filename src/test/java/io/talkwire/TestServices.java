@@ -32,7 +32,7 @@ public final class TestServices {
 
     private static final boolean CONTAINERS = useContainers();
 
-    static final String LOCAL_SCHEMA = "talkwire_test";
+    private static final String LOCAL_SCHEMA = "talkwire_test";
 
     private static final boolean OWN_SCHEMA = !CONTAINERS && System.getenv("SPRING_DATASOURCE_URL") == null;
 
